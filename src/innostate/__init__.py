@@ -1,0 +1,28 @@
+"""innostate: China's new national system (新型举国体制) as an executable agent-based model.
+
+Public API::
+
+    import innostate
+    result = innostate.simulate("tiny", regime="market_led", seed=1)
+    result.nodes        # pandas DataFrame, one row per step and node
+    result.summary      # headline indicators
+
+See ``docs/model.md`` for the model and README.md for the command line.
+"""
+
+from innostate._version import __version__
+from innostate.experiments.run import Result, simulate
+from innostate.scenario.errors import Problem, ScenarioError
+from innostate.scenario.load import load_scenario, parse_scenario
+from innostate.scenario.regimes import PRESETS as REGIMES
+
+__all__ = [
+    "REGIMES",
+    "Problem",
+    "Result",
+    "ScenarioError",
+    "__version__",
+    "load_scenario",
+    "parse_scenario",
+    "simulate",
+]

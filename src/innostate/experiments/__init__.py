@@ -1,0 +1,1 @@
+"""Running simulations: single runs, their tables and their files."""

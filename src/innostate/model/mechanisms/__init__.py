@@ -1,0 +1,1 @@
+"""One module per mechanism, each with ``step(state, params, rng) -> state``."""

@@ -1,0 +1,70 @@
+"""Adoption: domestic market share, supplier revenue and learning by doing."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from innostate.model.ledger import receive
+from innostate.model.params import AdoptionParams, Params
+from innostate.model.select import domestic_levels, slot_entries
+from innostate.model.state import ENTERPRISE_KINDS, STATUS, Floats, State
+
+
+def target_share(ap: AdoptionParams, level: Floats, frontier: Floats, requirement: Floats,
+                 access: Floats) -> Floats:
+    """Domestic market share buyers move towards, shape (J,).
+
+    Buyers choose by the quality gap ``sharpness * (level / frontier - 1)`` plus
+    ``procurement_preference`` and ``security_premium * (1 - access)``
+    (logistic). Foreign supply can serve at most ``access`` of the market: the
+    rest must buy domestic supply that is good enough, i.e. the usable share
+    ``clip(1 - (requirement - level) / usable_band, 0, 1)``.
+    """
+    logit = (ap.sharpness * (level / frontier - 1.0) + ap.procurement_preference
+             + ap.security_premium * (1.0 - access))
+    chosen = 1.0 / (1.0 + np.exp(-logit))
+    usable = np.clip(1.0 - (requirement - level) / ap.usable_band, 0.0, 1.0)
+    forced = (1.0 - access) * usable
+    return np.maximum(chosen, forced)
+
+
+def step(state: State, params: Params, rng: np.random.Generator) -> State:
+    """Move domestic shares, pay domestic suppliers and let use teach them.
+
+    Shares move ``adjustment`` of the way to :func:`target_share` each step.
+    Domestic revenue ``share * market_size * dt`` goes to enterprises working
+    on the node in proportion to ``level ** 2`` among those within the usable
+    band; ``rd_reinvestment`` of it comes back as R&D cash (the rest leaves the
+    innovation ledger). Suppliers close ``learning_by_doing * revenue share``
+    of their gap to the frontier. Active projects record their lead's revenue.
+    """
+    ap, n, a = params.adoption, state.nodes, state.actors
+    target = target_share(ap, n.domestic_level, n.frontier, n.requirement, n.access)
+    n.domestic_share += ap.adjustment * (target - n.domestic_share)
+    revenue = n.domestic_share * n.market_size * state.dt
+
+    actor, node, level = slot_entries(a)
+    usable = level >= n.requirement[node] - ap.usable_band
+    weight = np.where(np.isin(a.kind[actor], ENTERPRISE_KINDS) & usable, level**2, 0.0)
+    total = np.bincount(node, weights=weight, minlength=n.count)
+    share = np.divide(weight, total[node], out=np.zeros_like(weight), where=total[node] > 0)
+    earned = share * revenue[node]
+    # nodes without a usable domestic supplier earn nothing: buyers go without
+    used = a.cap_node >= 0  # boolean indexing walks slots in the order of slot_entries
+    a.slot_revenue = np.zeros(a.cap_node.shape)
+    a.slot_revenue[used] = earned
+    reinvested = ap.rd_reinvestment * earned
+    np.add.at(a.cash, actor, reinvested)
+    receive(state, float(reinvested.sum()))
+
+    gap = np.maximum(n.frontier[node] - level, 0.0)
+    learned = ap.learning_by_doing * share * gap
+    a.cap_level[used] += learned
+    n.domestic_level = domestic_levels(a, n.count)
+
+    pr = state.projects
+    rows = np.flatnonzero(pr.status[: pr.count] == STATUS["active"])
+    lead, proj_node = pr.lead[rows], pr.node[rows]
+    match = a.cap_node[lead] == proj_node[:, None]
+    pr.revenue[rows] += np.where(match, a.slot_revenue[lead], 0.0).sum(axis=1)
+    return state

@@ -1,0 +1,67 @@
+"""Environment: the frontier and markets move, containment events strike, budgets arrive."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from innostate.model.ledger import receive
+from innostate.model.params import Params
+from innostate.model.state import BUDGET_CHANNELS, EVENT, KIND, Floats, State
+
+
+def step(state: State, params: Params, rng: np.random.Generator) -> State:
+    """Advance the world outside the innovation system by one step.
+
+    The frontier grows by ``frontier_growth * dt`` (capped at the top of the
+    scale), markets grow, this step's containment events set foreign access on
+    nodes, entity listings and talent flows, and the exogenous budgets of the
+    step arrive in the central pool and in actors' cash.
+    """
+    n, s, dt = state.nodes, state.schedule, state.dt
+    n.frontier = np.minimum(n.frontier + n.frontier_growth * dt, params.environment.max_level)
+    n.market_size = n.market_size * (1.0 + n.market_growth) ** dt
+    _apply_events(state)
+    _distribute_budgets(state, s.budgets[state.step], params.regime.market_finance)
+    return state
+
+
+def _apply_events(state: State) -> None:
+    s = state.schedule
+    today = np.flatnonzero(s.event_step == state.step)
+    state.crisis = False
+    for e in today:  # a handful of dated events, not actors
+        new_access = s.event_access[e]
+        hit = ~np.isnan(new_access)
+        if hit.any():
+            state.crisis |= bool((new_access[hit] < state.nodes.access[hit]).any())
+            state.nodes.access[hit] = new_access[hit]
+        if not np.isnan(s.event_talent[e]):
+            state.talent_access = float(s.event_talent[e])
+        changes = s.listing_event == e
+        actors = s.listing_actor[changes]
+        state.actors.entity_listed[actors] = s.listing_value[changes]
+        state.crisis |= bool(s.event_kind[e] == EVENT["entity_listing"] and s.listing_value[changes].any())
+        state.events.append((state.step, "containment", int(e), -1, 0.0))
+
+
+def _distribute_budgets(state: State, budget: Floats, market_finance: float) -> None:
+    a = state.actors
+    channel = dict(zip(BUDGET_CHANNELS, budget, strict=True))
+    state.ledger.central_pool += channel["central"]
+    receive(state, channel["central"])
+    market_scale = {"vc": market_finance, "guidance_fund": market_finance}
+    recipients = {
+        "local": a.kind == KIND["local_government"],
+        "enterprise_rd": np.isin(a.kind, (KIND["soe"], KIND["private_firm"])),
+        "vc": a.kind == KIND["vc_fund"],
+        "guidance_fund": a.kind == KIND["guidance_fund"],
+        "policy_bank": a.kind == KIND["policy_bank"],
+    }
+    for name, mask in recipients.items():
+        amount = channel[name] * market_scale.get(name, 1.0)
+        weight = np.where(mask, a.size, 0.0)
+        total = weight.sum()
+        if amount <= 0 or total <= 0:
+            continue  # no recipient: the money is not appropriated
+        a.cash += amount * weight / total
+        receive(state, amount)

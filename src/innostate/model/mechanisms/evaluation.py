@@ -1,0 +1,152 @@
+"""Evaluation: reviews score projects, cut the weakest and fund the best further."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from innostate.model.ledger import receive, record_flow, refund
+from innostate.model.mechanisms.rnd import promised
+from innostate.model.params import Params
+from innostate.model.state import INSTRUMENT, SOURCE, STATUS, Floats, Ints, State
+
+
+def scores(
+    params: Params, progress: Floats, target: Floats, revenue: Floats, spent: Floats,
+    grant: np.ndarray,
+) -> tuple[Floats, Floats, Floats]:
+    """Technical, application and weighted scores of reviewed projects, each in [0, 1].
+
+    Technical: progress against what the call expected by now. Application:
+    revenue from users against ``application_revenue_ratio`` per yuan spent.
+    The regime's ``evaluation_weights`` combine them; basic grants are judged
+    on technical progress only.
+    """
+    ev, w = params.evaluation, params.regime.evaluation_weights
+    tech = np.clip(np.divide(progress, target, out=np.zeros_like(progress), where=target > 0), 0, 1)
+    app_denominator = spent * ev.application_revenue_ratio
+    app = np.clip(np.divide(revenue, app_denominator, out=np.zeros_like(revenue),
+                            where=app_denominator > 0), 0, 1)
+    total = max(w.technical + w.application, 1e-12)
+    combined = (w.technical * tech + w.application * app) / total
+    return tech, app, np.where(grant, tech, combined)
+
+
+def step(state: State, params: Params, rng: np.random.Generator) -> State:
+    """Review the projects due this step.
+
+    Reported score = true score + ``misreporting * (1 - monitoring) * U(0, 1)``.
+    At an interim review a project reporting below ``cut_threshold`` is cut and
+    its unspent money returns to its funders; in a horse race only the best
+    reported team of each race survives its first review. At the planned end a
+    project completes; if it reports at least ``follow_on_threshold`` it gets
+    ``follow_on_share`` of its central funding again from the pool and runs
+    another term. Equity-backed projects that succeed (true score at least
+    ``success_threshold``) return ``exit_multiple`` times the investment to
+    their fund; policy-bank loans are repaid from the lead's cash where it can.
+    Leads' reputation moves towards their latest score.
+    """
+    ev, pr = params.evaluation, state.projects
+    t = state.step
+    active = pr.status[: pr.count] == STATUS["active"]
+    rows = np.flatnonzero(active & ((pr.next_review[: pr.count] <= t) | (pr.end[: pr.count] <= t)))
+    if rows.size == 0:
+        return state
+    elapsed = t - pr.start[rows] + 1
+    duration = pr.end[rows] - pr.start[rows] + 1
+    tech, app, score = scores(
+        params, pr.progress[rows], pr.target[rows] * elapsed / duration, pr.revenue[rows],
+        pr.spent[rows], pr.instrument[rows] == INSTRUMENT["basic_grant"],
+    )
+    bias = ev.misreporting * (1 - params.regime.monitoring) * rng.random(rows.size)
+    reported = np.minimum(score + bias, 1.0 + ev.misreporting)
+    pr.tech_score[rows], pr.app_score[rows], pr.reported_score[rows] = tech, app, reported
+
+    finishing = pr.end[rows] <= t
+    cut = ~finishing & (reported < ev.cut_threshold)
+    cut |= _race_losers(pr.race[rows], reported, ~finishing)
+    pr.race[rows[~finishing & (pr.race[rows] >= 0)]] = -1  # a race is decided once
+
+    _update_reputation(state, pr.lead[rows], score, ev.reputation_rate)
+    _stop(state, rows[cut], STATUS["cut"])
+    done = rows[finishing]
+    _settle(state, params, done, score[finishing])
+    follow = reported[finishing] >= ev.follow_on_threshold
+    _stop(state, done[~follow], STATUS["completed"])
+    _follow_on(state, params, done[follow])
+    keep = rows[~cut & ~finishing]
+    pr.next_review[keep] = np.minimum(t + int(ev.review_interval_steps), pr.end[keep])
+    return state
+
+
+def _race_losers(race: Ints, reported: Floats, interim: np.ndarray) -> np.ndarray:
+    """True for every horse-race team that is not the best reported of its race."""
+    racing = (race >= 0) & interim
+    losers = np.zeros(race.size, dtype=bool)
+    if not racing.any():
+        return losers
+    idx = np.flatnonzero(racing)
+    order = idx[np.lexsort((idx, -reported[idx], race[idx]))]  # per race, best first
+    _, first = np.unique(race[order], return_index=True)
+    losers[order] = True
+    losers[order[first]] = False
+    return losers
+
+
+def _stop(state: State, rows: Ints, status: int) -> None:
+    pr = state.projects
+    _repay(state, rows)
+    refund(state, rows)
+    pr.status[rows] = status
+    pr.stopped[rows] = state.step
+    if status == STATUS["cut"]:
+        state.events.extend((state.step, "cut", int(r), int(pr.node[r]), float(pr.spent[r]))
+                            for r in rows)
+
+
+def _repay(state: State, rows: Ints) -> None:
+    """Leads repay outstanding policy-bank loans from their cash, as far as it goes."""
+    a, pr = state.actors, state.projects
+    rows = rows[pr.loan[rows] > 0]
+    for r in rows:  # few loans end in a step; sequential so one lead's cash is not spent twice
+        paid = min(float(pr.loan[r]), float(a.cash[pr.lead[r]]))
+        a.cash[pr.lead[r]] -= paid
+        a.cash[pr.lender[r]] += paid
+        pr.loan[r] -= paid
+
+
+def _settle(state: State, params: Params, rows: Ints, score: Floats) -> None:
+    """Equity exits: successful backed projects return proceeds to their fund."""
+    pr, a, f = state.projects, state.actors, params.finance
+    backed = (pr.instrument[rows] == INSTRUMENT["vc_backed"]) & (pr.investor[rows] >= 0)
+    exits = backed & (score >= params.evaluation.success_threshold)
+    invested = pr.funding[rows, SOURCE["vc"]] + pr.funding[rows, SOURCE["guidance_fund"]]
+    proceeds = f.exit_multiple * invested[exits] * score[exits]
+    np.add.at(a.cash, pr.investor[rows[exits]], proceeds)
+    receive(state, float(proceeds.sum()))
+
+
+def _follow_on(state: State, params: Params, rows: Ints) -> None:
+    pr, ev = state.projects, params.evaluation
+    if rows.size == 0:
+        return
+    wanted = ev.follow_on_share * pr.funding[rows, SOURCE["central"]]
+    scale = min(1.0, state.ledger.central_pool / max(float(wanted.sum()), 1e-12))
+    extra = wanted * scale
+    state.ledger.central_pool -= float(extra.sum())
+    term = int(params.programmes.project_duration_steps)
+    pr.budget[rows] += extra
+    pr.funding[rows, SOURCE["central"]] += extra
+    pr.target[rows] += promised(state, params, pr.node[rows], extra, term)
+    pr.end[rows] += term
+    pr.next_review[rows] = state.step + int(ev.review_interval_steps)
+    record_flow(state, SOURCE["central"], pr.instrument[rows], pr.lead[rows], pr.node[rows],
+                extra)
+
+
+def _update_reputation(state: State, lead: Ints, score: Floats, rate: float) -> None:
+    a = state.actors
+    count = np.bincount(lead, minlength=a.count)
+    mean = np.divide(np.bincount(lead, weights=score, minlength=a.count), count,
+                     out=np.zeros(a.count), where=count > 0)
+    reviewed = count > 0
+    a.reputation[reviewed] = (1 - rate) * a.reputation[reviewed] + rate * mean[reviewed]

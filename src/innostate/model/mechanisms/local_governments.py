@@ -1,0 +1,141 @@
+"""Local governments: matching funds, own programmes and duplicate projects."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from innostate.model.ledger import record_flow
+from innostate.model.mechanisms.rnd import promised
+from innostate.model.params import Params
+from innostate.model.select import best_per_node, ensure_slot, slot_entries
+from innostate.model.state import (
+    ENTERPRISE_KINDS,
+    INSTRUMENT,
+    KIND,
+    PERFORMER_KINDS,
+    SOURCE,
+    STATUS,
+    Ints,
+    State,
+    add_projects,
+)
+
+
+def step(state: State, params: Params, rng: np.random.Generator) -> State:
+    """Co-fund this step's projects in each region and, at call rounds, start local projects.
+
+    Matching: ``match_rate`` yuan per central yuan for projects whose lead is
+    in the region, scaled down pro rata when local cash runs short.
+
+    Own programmes: each region's government spends
+    ``programme_share * local_autonomy`` of its cash on ``1 + Poisson(lambda)``
+    projects, ``lambda = local_autonomy * (1 - monitoring) * duplicate_rate``,
+    on nodes drawn from its allocation (central priority mixed with local
+    preference by ``alignment``). The lead is the region's most capable actor
+    on the node, or its largest firm when nobody there works on it (a weak
+    team). A local project on a node that already has an active local project
+    is a duplicate; monitoring vetoes each duplicate with probability
+    ``monitoring``.
+    """
+    gov_of_region = _governments(state)
+    _match(state, params, gov_of_region)
+    if state.step % int(params.programmes.call_interval_steps) == 0:
+        _local_programmes(state, params, gov_of_region, rng)
+    return state
+
+
+def _governments(state: State) -> Ints:
+    a = state.actors
+    regions = int(a.region.max()) + 1
+    gov = np.full(regions, -1, dtype=np.int64)
+    govs = np.flatnonzero(a.kind == KIND["local_government"])
+    gov[a.region[govs]] = govs
+    return gov
+
+
+def _match(state: State, params: Params, gov_of_region: Ints) -> None:
+    a, pr = state.actors, state.projects
+    central = pr.funding[: pr.count, SOURCE["central"]]
+    rows = np.flatnonzero((pr.start[: pr.count] == state.step) & (central > 0))
+    gov = gov_of_region[a.region[pr.lead[rows]]]
+    rows, gov = rows[gov >= 0], gov[gov >= 0]
+    if rows.size == 0:
+        return
+    wanted = params.local_governments.match_rate * central[rows]
+    demand = np.bincount(gov, weights=wanted, minlength=a.count)
+    scale = np.divide(a.cash, demand, out=np.ones(a.count), where=demand > 0)
+    paid = wanted * np.minimum(scale[gov], 1.0)
+    np.subtract.at(a.cash, gov, paid)
+    a.cash[gov] = np.maximum(a.cash[gov], 0.0)  # only rounding can push below zero
+    pr.budget[rows] += paid
+    pr.funding[rows, SOURCE["local"]] += paid
+    pr.local_funder[rows] = gov
+    record_flow(state, SOURCE["local"], pr.instrument[rows], pr.lead[rows], pr.node[rows], paid)
+
+
+def _local_programmes(
+    state: State, params: Params, gov_of_region: Ints, rng: np.random.Generator
+) -> None:
+    a, n, pr, r = state.actors, state.nodes, state.projects, params.regime
+    lg = params.local_governments
+    regions = np.flatnonzero(gov_of_region >= 0)
+    govs = gov_of_region[regions]
+    purse = a.cash[govs] * lg.programme_share * r.local_autonomy
+    active = regions[purse >= params.programmes.min_call_budget]
+    if active.size == 0:
+        return
+    lam = r.local_autonomy * (1 - r.monitoring) * lg.duplicate_rate
+    count = 1 + rng.poisson(lam, active.size)
+    region = np.repeat(active, count)
+    alloc = state.region_allocation[region]
+    cumulative = alloc.cumsum(axis=1)
+    draw = rng.random(region.size) * cumulative[:, -1]
+    node = np.minimum((cumulative < draw[:, None]).sum(axis=1), n.count - 1)
+
+    running = (pr.status[: pr.count] == STATUS["active"]) & (
+        pr.instrument[: pr.count] == INSTRUMENT["local_programme"]
+    )
+    busy = np.zeros(n.count, dtype=bool)
+    busy[pr.node[: pr.count][running]] = True
+    _, first = np.unique(node, return_index=True)
+    first_in_round = np.zeros(region.size, dtype=bool)
+    first_in_round[first] = True
+    duplicate = busy[node] | ~first_in_round
+    vetoed = duplicate & (rng.random(region.size) < r.monitoring)
+    region, node, duplicate = region[~vetoed], node[~vetoed], duplicate[~vetoed]
+    if region.size == 0:
+        return
+
+    lead = _local_leads(state, region, node)
+    ok = lead >= 0
+    region, node, duplicate, lead = region[ok], node[ok], duplicate[ok], lead[ok]
+    gov = gov_of_region[region]
+    per_project = (a.cash[gov] * lg.programme_share * r.local_autonomy) / np.bincount(
+        gov, minlength=a.count
+    )[gov]
+    np.subtract.at(a.cash, gov, per_project)
+    a.cash[gov] = np.maximum(a.cash[gov], 0.0)
+    ensure_slot(a, lead, node)
+    duration = int(params.programmes.project_duration_steps)
+    rows = add_projects(state, node, lead, INSTRUMENT["local_programme"], per_project,
+                        SOURCE["local"], duration, promised(state, params, node, per_project, duration))
+    pr.local_funder[rows] = gov
+    pr.duplicate[rows] = duplicate
+    pr.next_review[rows] = state.step + int(params.evaluation.review_interval_steps)
+    record_flow(state, SOURCE["local"], INSTRUMENT["local_programme"], lead, node, per_project)
+
+
+def _local_leads(state: State, region: Ints, node: Ints) -> Ints:
+    """Most capable actor of the region on the node, else the region's largest firm."""
+    a, j = state.actors, state.nodes.count
+    regions = int(a.region.max()) + 1
+    actor, slot_node, level = slot_entries(a)
+    performer = np.isin(a.kind[actor], PERFORMER_KINDS)
+    best = best_per_node(a.region[actor] * j + slot_node, level, performer, regions * j)
+    lead = np.where(best[region * j + node] >= 0, actor[np.maximum(best[region * j + node], 0)], -1)
+    firms = np.flatnonzero(np.isin(a.kind, ENTERPRISE_KINDS))
+    firms = firms[np.lexsort((-a.size[firms], a.region[firms]))]  # by region, largest first
+    largest = np.full(regions, -1, dtype=np.int64)
+    has, first = np.unique(a.region[firms], return_index=True)
+    largest[has] = firms[first]
+    return np.where(lead >= 0, lead, largest[region])

@@ -1,0 +1,126 @@
+"""Programmes: ministries turn allocations into calls with the regime's instrument mix."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from innostate.model.ledger import record_flow, spend
+from innostate.model.params import Params
+from innostate.model.mechanisms.rnd import promised
+from innostate.model.select import best_per_node, slot_entries, top_per_node
+from innostate.model.state import (
+    INSTRUMENT,
+    KIND,
+    OWNER,
+    PERFORMER_KINDS,
+    RESEARCH_KINDS,
+    SOURCE,
+    Bools,
+    Floats,
+    Ints,
+    State,
+    add_projects,
+)
+
+
+def step(state: State, params: Params, rng: np.random.Generator) -> State:
+    """At each call round, commit the central pool to new projects and platforms.
+
+    The pool is split by ``regime.instrument_mix`` and across nodes by
+    ``nodes.allocation``. Calls below ``min_call_budget`` are not issued and
+    their money stays in the pool.
+
+    - directive: one national team per node, scored
+      ``directive_selection * status + (1 - directive_selection) * capability``
+      among state-owned actors and strategic forces;
+    - open competition: the most capable eligible bidder, any ownership
+      (private firms eligible with probability ``private_participation``);
+    - horse race: the ``horse_race_teams`` most capable eligible bidders share
+      the call; evaluation keeps the best at the first review;
+    - basic grants: the most capable universities, institutes and labs;
+    - services: platform money raises the node's services stock at once.
+    """
+    p = params.programmes
+    if state.step % int(p.call_interval_steps) != 0 or state.ledger.central_pool <= 0:
+        return state
+    n, a = state.nodes, state.actors
+    pool = state.ledger.central_pool
+    mix = np.asarray(params.regime.instrument_mix.shares())
+    mix = mix / mix.sum()
+    budget = pool * mix[:, None] * n.allocation[None, :]  # (instrument, node)
+    issued = budget >= p.min_call_budget
+    budget = np.where(issued, budget, 0.0)
+    state.ledger.central_pool = pool - budget.sum()
+
+    actor, node, level = slot_entries(a)
+    observed = level * rng.lognormal(0.0, p.selection_noise, level.shape[0]) / n.frontier[node]
+    performer = np.isin(a.kind[actor], PERFORMER_KINDS)
+    private = a.ownership[actor] == OWNER["private"]
+    bidder_ok = rng.random(a.count) < params.regime.private_participation
+    open_eligible = performer & (~private | bidder_ok[actor])
+
+    # directive: status and alignment weigh against capability
+    national_team = performer & (~private | a.strategic_force[actor])
+    status = 0.5 * a.strategic_force[actor] + 0.5 * a.alignment[actor]
+    ds = params.regime.directive_selection
+    _fund_single(state, params, node, actor, ds * status + (1 - ds) * observed, national_team,
+                 budget[0], INSTRUMENT["directive"])
+    _fund_single(state, params, node, actor, observed, open_eligible, budget[1],
+                 INSTRUMENT["open_competition"])
+    _fund_group(state, params, node, actor, observed, open_eligible, budget[2],
+                INSTRUMENT["horse_race"], int(p.horse_race_teams))
+    researcher = np.isin(a.kind[actor], RESEARCH_KINDS)
+    _fund_group(state, params, node, actor, observed, researcher, budget[3],
+                INSTRUMENT["basic_grant"], int(p.grants_per_node))
+    _fund_services(state, params, budget[4])
+    return state
+
+
+def _fund_single(state: State, params: Params, node: Ints, actor: Ints, score: Floats,
+                 eligible: Bools, budget: Floats, instrument: int) -> None:
+    winner = best_per_node(node, score, eligible, state.nodes.count)
+    _commit(state, params, winner, budget, instrument, actor)
+
+
+def _fund_group(state: State, params: Params, node: Ints, actor: Ints, score: Floats,
+                eligible: Bools, budget: Floats, instrument: int, teams: int) -> None:
+    picks = top_per_node(node, score, eligible, state.nodes.count, teams)  # (J, teams)
+    teams_found = (picks >= 0).sum(axis=1)
+    per_team = np.where(teams_found > 0, budget / np.maximum(teams_found, 1), 0.0)
+    state.ledger.central_pool += float(budget[teams_found == 0].sum())  # nobody could bid
+    for rank in range(teams):  # a handful of ranks, each vectorised over nodes
+        has_team = picks[:, rank] >= 0
+        rows = _commit(state, params, picks[:, rank], np.where(has_team, per_team, 0.0),
+                       instrument, actor)
+        if instrument == INSTRUMENT["horse_race"]:
+            state.projects.race[rows] = state.race_counter + state.projects.node[rows]
+    state.race_counter += state.nodes.count
+
+
+def _commit(state: State, params: Params, entry: Ints, budget: Floats, instrument: int,
+            actor: Ints) -> Ints:
+    """Create a project on every funded node led by its winning entry.
+
+    Money of a funded node without any winner goes back to the pool.
+    """
+    funded = budget > 0
+    state.ledger.central_pool += float(budget[funded & (entry < 0)].sum())
+    filled = np.flatnonzero(funded & (entry >= 0))
+    leads = actor[entry[filled]]
+    amounts = budget[filled]
+    duration = int(params.programmes.project_duration_steps)
+    rows = add_projects(state, filled, leads, instrument, amounts, SOURCE["central"], duration,
+                        promised(state, params, filled, amounts, duration))
+    state.projects.next_review[rows] = state.step + int(params.evaluation.review_interval_steps)
+    record_flow(state, SOURCE["central"], instrument, leads, filled, amounts)
+    return rows
+
+
+def _fund_services(state: State, params: Params, budget: Floats) -> None:
+    """Platforms are built at once: the money is spent and becomes services stock."""
+    state.nodes.services += params.rnd.services_per_bn * budget
+    total = float(budget.sum())
+    spend(state, total)
+    # platforms are run by ministries: they are the performer in the flow records
+    state.ledger.flows[SOURCE["central"], INSTRUMENT["services"], KIND["ministry"]] += total
+    state.ledger.node_flows[SOURCE["central"], INSTRUMENT["services"]] += budget

@@ -1,0 +1,41 @@
+"""Talent: universities graduate researchers, programmes attract returnees, teams hire."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from innostate.model.params import Params
+from innostate.model.state import KIND, STATUS, State
+
+
+def step(state: State, params: Params, rng: np.random.Generator) -> State:
+    """Renew the researcher stock.
+
+    New researchers per step: ``graduation_rate * dt`` per university researcher
+    plus ``returnee_rate * talent_programs * talent_access * dt`` per domestic
+    researcher (containment on talent flows lowers ``talent_access``).
+    ``hire_share`` of them go to the leads and members of active projects in
+    proportion to this step's spending; the rest join actors in proportion to
+    their current staff. Every actor loses ``attrition * dt`` of its staff.
+    """
+    tp, a, pr, dt = params.talent, state.actors, state.projects, state.dt
+    university_staff = a.talent[a.kind == KIND["university"]].sum()
+    graduates = tp.graduation_rate * university_staff * dt
+    returnees = (tp.returnee_rate * params.regime.talent_programs * state.talent_access
+                 * a.talent.sum() * dt)
+    newcomers = graduates + returnees
+    a.talent *= 1.0 - tp.attrition * dt
+
+    rows = np.flatnonzero(pr.status[: pr.count] == STATUS["active"])
+    team = np.concatenate([pr.lead[rows, None], pr.members[rows]], axis=1)
+    burn = np.repeat((pr.spent[rows] / np.maximum(state.step - pr.start[rows] + 1, 1))[:, None],
+                     team.shape[1], axis=1)
+    present = team >= 0
+    demand = np.bincount(team[present], weights=burn[present], minlength=a.count)
+    hired = tp.hire_share * newcomers if demand.sum() > 0 else 0.0
+    if hired:
+        a.talent += hired * demand / demand.sum()
+    staff = a.talent.sum()
+    if staff > 0:
+        a.talent += (newcomers - hired) * a.talent / staff
+    return state

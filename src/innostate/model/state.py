@@ -1,0 +1,283 @@
+"""Model state as structure-of-arrays tables: nodes, actors, projects, ledger.
+
+Every table is a dataclass of equally long numpy arrays (one row per entity).
+Mechanisms update these arrays in place with vectorised index operations; no
+Python object stands for a single actor or project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+from numpy.typing import NDArray
+
+Floats = NDArray[np.float64]
+Ints = NDArray[np.int64]
+Bools = NDArray[np.bool_]
+
+# Codes used in the integer columns. The order is part of the output format.
+ACTOR_KINDS = (
+    "central_leadership",
+    "leading_group",
+    "ministry",
+    "national_lab",
+    "university",
+    "research_institute",
+    "soe",
+    "private_firm",
+    "policy_bank",
+    "guidance_fund",
+    "vc_fund",
+    "local_government",
+)
+KIND = {name: code for code, name in enumerate(ACTOR_KINDS)}
+RESEARCH_KINDS = (KIND["national_lab"], KIND["university"], KIND["research_institute"])
+ENTERPRISE_KINDS = (KIND["soe"], KIND["private_firm"])
+PERFORMER_KINDS = RESEARCH_KINDS + ENTERPRISE_KINDS
+
+OWNERSHIPS = ("state", "private", "mixed")
+OWNER = {name: code for code, name in enumerate(OWNERSHIPS)}
+
+INSTRUMENTS = (
+    "directive",
+    "open_competition",
+    "horse_race",
+    "basic_grant",
+    "services",
+    "self_funded",
+    "vc_backed",
+    "local_programme",
+)
+INSTRUMENT = {name: code for code, name in enumerate(INSTRUMENTS)}
+
+SOURCES = ("central", "local", "enterprise", "guidance_fund", "vc", "policy_bank")
+SOURCE = {name: code for code, name in enumerate(SOURCES)}
+
+STATUSES = ("active", "completed", "cut")
+STATUS = {name: code for code, name in enumerate(STATUSES)}
+
+EVENT_KINDS = ("item_control", "entity_listing", "entity_delisting", "talent_restriction")
+EVENT = {name: code for code, name in enumerate(EVENT_KINDS)}
+
+
+@dataclass
+class Nodes:
+    """Technology nodes, shape (J,) unless noted."""
+
+    area: Ints
+    frontier: Floats
+    frontier_growth: Floats  # levels per year
+    requirement: Floats
+    difficulty: Floats  # bn yuan per level near the frontier
+    market_size: Floats  # bn yuan per year
+    market_growth: Floats  # share per year
+    exposure: Floats  # share of foreign supply from the containing coalition
+    prereq_weight: Floats  # (J, J): prereq_weight[j, k] = weight of node k for node j
+    access: Floats  # foreign access A_j in [0, 1]
+    domestic_share: Floats
+    domestic_level: Floats  # best level held by any domestic actor
+    knowledge: Floats  # basic-research stock lowering difficulty
+    services: Floats  # platform stock lowering small firms' costs
+    priority: Floats  # share of central mission money (sums to 1)
+    allocation: Floats  # ministries' allocation after coordination (sums to 1)
+    chokepoint: Bools
+    reached_step: Ints  # first step the domestic level met the requirement, -1 if not yet
+
+    @property
+    def count(self) -> int:
+        return int(self.area.shape[0])
+
+
+@dataclass
+class Actors:
+    """Actors, shape (N,) unless noted. Capabilities are sparse: K slots per actor."""
+
+    kind: Ints
+    region: Ints
+    ownership: Ints
+    strategic_force: Bools
+    cap_node: Ints  # (N, K) node of each capability slot, -1 when empty
+    cap_level: Floats  # (N, K) level of each slot
+    cash: Floats  # bn yuan
+    talent: Floats  # researcher FTE
+    alignment: Floats  # political alignment 0-1
+    market_orientation: Floats  # 0-1
+    reputation: Floats  # 0-1, from past evaluations
+    entity_listed: Bools
+    size: Floats  # relative size, weights the exogenous enterprise R&D and fund inflows
+    slot_revenue: Floats  # (N, K) domestic revenue earned by each slot in the last step
+
+    @property
+    def count(self) -> int:
+        return int(self.kind.shape[0])
+
+
+@dataclass
+class Projects:
+    """Funded projects, a preallocated table of which the first ``count`` rows are used."""
+
+    node: Ints
+    lead: Ints
+    members: Ints  # (P, M), -1 padded
+    instrument: Ints
+    status: Ints
+    start: Ints
+    end: Ints  # planned last step (inclusive)
+    next_review: Ints
+    budget: Floats  # remaining, bn yuan
+    funding: Floats  # (P, S) money committed by source
+    spent: Floats
+    progress: Floats  # levels gained by the lead on the node
+    target: Floats  # progress the call expects over the whole duration
+    revenue: Floats  # lead's revenue on the node while the project ran
+    efficiency: Floats  # consortium efficiency multiplier on R&D
+    race: Ints  # horse-race group id, -1 otherwise
+    duplicate: Bools
+    local_funder: Ints  # local government actor that co-funded, -1 if none
+    investor: Ints  # fund actor of an equity-backed project, -1 otherwise
+    lender: Ints  # policy bank actor, -1 otherwise
+    loan: Floats  # outstanding policy-bank loan
+    tech_score: Floats
+    app_score: Floats
+    reported_score: Floats
+    stopped: Ints  # step the project was completed or cut, -1 while active
+    count: int = 0
+
+    @property
+    def capacity(self) -> int:
+        return int(self.node.shape[0])
+
+    @property
+    def active(self) -> Bools:
+        return self.status[: self.count] == STATUS["active"]
+
+
+@dataclass
+class Ledger:
+    """Money outside the actor and project accounts, plus this step's external flows."""
+
+    central_pool: float = 0.0
+    inflow: float = 0.0  # exogenous budgets, reinvested revenue and exit proceeds this step
+    outflow: float = 0.0  # R&D spending this step
+    # flows[source, instrument, performer kind] of this step, bn yuan
+    flows: Floats = field(
+        default_factory=lambda: np.zeros((len(SOURCES), len(INSTRUMENTS), len(ACTOR_KINDS)))
+    )
+    # node_flows[source, instrument, node] of this step, bn yuan (sized by the builder)
+    node_flows: Floats = field(default_factory=lambda: np.zeros((len(SOURCES), len(INSTRUMENTS), 0)))
+
+
+@dataclass
+class Schedule:
+    """Exogenous paths precomputed by the scenario layer, indexed by step."""
+
+    budgets: Floats  # (T, channels) bn yuan per step, columns in BUDGET_CHANNELS order
+    event_step: Ints  # (E,)
+    event_kind: Ints  # (E,)
+    event_access: Floats  # (E, J) new foreign access, NaN where the event leaves a node alone
+    event_talent: Floats  # (E,) new talent-flow access, NaN if unchanged
+    listing_event: Ints  # (L,) event index of each listing change
+    listing_actor: Ints  # (L,) actor concerned
+    listing_value: Bools  # (L,) True lists the actor, False delists it
+    area_weight: Floats  # (A,) strategic weight of each mission area
+    start_year: float
+    steps_per_year: int
+    steps: int
+
+
+BUDGET_CHANNELS = ("central", "local", "enterprise_rd", "vc", "guidance_fund", "policy_bank")
+
+
+@dataclass
+class State:
+    """Everything a step reads and writes."""
+
+    nodes: Nodes
+    actors: Actors
+    projects: Projects
+    ledger: Ledger
+    schedule: Schedule
+    step: int = 0
+    talent_access: float = 1.0  # share of returnee flows still open
+    crisis: bool = False  # a containment shock hit this step
+    race_counter: int = 0
+    region_allocation: Floats = field(default_factory=lambda: np.zeros((0, 0)))  # (R, J)
+    region_capability: Floats = field(default_factory=lambda: np.zeros((0, 0)))  # (R, J)
+    events: list[tuple[int, str, int, int, float]] = field(default_factory=list)
+
+    @property
+    def dt(self) -> float:
+        """Length of a step in years."""
+        return 1.0 / self.schedule.steps_per_year
+
+    @property
+    def year(self) -> float:
+        return self.schedule.start_year + self.step * self.dt
+
+    def money_stock(self) -> float:
+        """All money held inside the system: pool, actor cash, project budgets."""
+        p = self.projects
+        return float(self.ledger.central_pool + self.actors.cash.sum() + p.budget[: p.count].sum())
+
+
+def empty_projects(capacity: int, members: int) -> Projects:
+    """A project table with room for ``capacity`` rows and ``members`` partners each."""
+    ints = lambda: np.full(capacity, -1, dtype=np.int64)  # noqa: E731
+    floats = lambda: np.zeros(capacity)  # noqa: E731
+    return Projects(
+        node=ints(), lead=ints(), members=np.full((capacity, members), -1, dtype=np.int64),
+        instrument=ints(), status=ints(), start=ints(), end=ints(), next_review=ints(),
+        budget=floats(), funding=np.zeros((capacity, len(SOURCES))), spent=floats(),
+        progress=floats(), target=floats(), revenue=floats(), efficiency=np.ones(capacity),
+        race=ints(), duplicate=np.zeros(capacity, dtype=bool), local_funder=ints(),
+        investor=ints(), lender=ints(), loan=floats(), tech_score=floats(),
+        app_score=floats(), reported_score=floats(), stopped=ints(),
+    )
+
+
+def add_projects(
+    state: State,
+    node: Ints,
+    lead: Ints,
+    instrument: int,
+    budget: Floats,
+    source: int,
+    duration: int,
+    target: Floats,
+) -> Ints:
+    """Append new active projects funded from one source; return their row indices.
+
+    The caller has already taken ``budget`` out of the funding account;
+    ``target`` is the progress (levels) the funder expects over ``duration`` steps.
+    """
+    p = state.projects
+    n = int(node.shape[0])
+    if p.count + n > p.capacity:
+        _grow(p, max(2 * p.capacity, p.count + n))
+    rows = np.arange(p.count, p.count + n)
+    p.count += n
+    t = state.step
+    p.node[rows] = node
+    p.lead[rows] = lead
+    p.instrument[rows] = instrument
+    p.status[rows] = STATUS["active"]
+    p.start[rows] = t
+    p.end[rows] = t + duration - 1
+    p.next_review[rows] = t + duration - 1
+    p.budget[rows] = budget
+    p.funding[rows, source] = budget
+    p.target[rows] = target
+    return rows
+
+
+def _grow(p: Projects, capacity: int) -> None:
+    """Enlarge every column of the project table to ``capacity`` rows."""
+    bigger = empty_projects(capacity, p.members.shape[1])
+    for f in fields(p):
+        if f.name == "count":
+            continue
+        old = getattr(p, f.name)
+        new = getattr(bigger, f.name)
+        new[: old.shape[0]] = old
+        setattr(p, f.name, new)

@@ -1,0 +1,1 @@
+"""Scenario layer: schema, YAML loading, validation, regimes and building model state."""

@@ -1,0 +1,235 @@
+"""The scenario schema: everything a run needs, validated before anything runs.
+
+Units: money in billion yuan (bn yuan) per year, technology levels on the
+model's 0-10 scale, talent in researcher full-time equivalents (FTE).
+Structural rules (types, ranges, unknown keys) live in these pydantic models;
+cross-references (unknown nodes, cycles, dates outside the calendar) are
+checked in :mod:`innostate.scenario.validate` so that all problems are
+reported together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+
+from innostate.model.params import Params, Regime
+from innostate.model.state import ACTOR_KINDS, BUDGET_CHANNELS, OWNERSHIPS
+
+ActorKind = Literal[ACTOR_KINDS]  # type: ignore[valid-type]
+Ownership = Literal[OWNERSHIPS]  # type: ignore[valid-type]
+EventKind = Literal["item_control", "entity_listing", "entity_delisting", "talent_restriction"]
+BudgetChannel = Literal[BUDGET_CHANNELS]  # type: ignore[valid-type]
+
+
+def _date_text(value: Any) -> Any:
+    """YAML reads 2022-10-07 as a date and 2022 as a number; keep both as text."""
+    if isinstance(value, datetime.date | int):
+        return value.isoformat() if isinstance(value, datetime.date) else str(value)
+    return value
+
+
+DateText = Annotated[str, BeforeValidator(_date_text)]
+
+@cache
+def overrides_model(cls: type = Params, exclude: tuple[str, ...] = ()) -> type[BaseModel]:
+    """A pydantic model accepting any subset of a parameter dataclass, with its ranges."""
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name in exclude:
+            continue
+        if f.default_factory is not dataclasses.MISSING:
+            fields[f.name] = (overrides_model(f.default_factory) | None, None)  # type: ignore[arg-type]
+        else:
+            m = f.metadata
+            fields[f.name] = (
+                float | None,
+                Field(None, ge=m["low"], le=m["high"], description=m["meaning"],
+                      json_schema_extra={"unit": m["unit"]}),
+            )
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        f"{cls.__name__}Overrides", __config__=ConfigDict(extra="forbid"), **fields
+    )
+
+
+RegimeOverrides = overrides_model(Regime)
+ParameterOverrides = overrides_model(Params, ("regime",))
+
+
+class Strict(BaseModel):
+    """Base model: unknown keys are errors (typos get a suggestion)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Calendar(Strict):
+    """Start and end of the run, both inclusive, as quarters like ``2019Q1``."""
+
+    start: DateText = Field(description="first quarter simulated, e.g. 2019Q1")
+    end: DateText = Field(description="last quarter simulated, e.g. 2030Q4")
+    steps_per_year: Literal[1, 2, 4, 12] = Field(4, description="steps per year (4 = quarters)")
+
+
+class Area(Strict):
+    """A mission area grouping technology nodes."""
+
+    id: str
+    name: str = ""
+    strategic_weight: float = Field(1.0, ge=0, le=100, description="weight in central priorities")
+
+
+class Node(Strict):
+    """A technology node of the DAG."""
+
+    id: str
+    name: str = ""
+    area: str
+    prereqs: dict[str, float] = Field(default_factory=dict,
+                                      description="prerequisite node -> weight (>= 0)")
+    frontier: float = Field(ge=0, le=10, description="global best level at the start")
+    frontier_growth: float = Field(0.1, ge=0, le=2, description="frontier advance, levels/year")
+    requirement: float = Field(gt=0, le=10, description="level sufficient for strategic use")
+    difficulty: float = Field(gt=0, description="bn yuan per level of progress near the frontier")
+    market_size: float = Field(ge=0, description="domestic demand, bn yuan/year")
+    market_growth: float = Field(0.05, ge=-0.5, le=1, description="market growth, share/year")
+    initial_level: float = Field(ge=0, le=10, description="best domestic level at the start")
+    foreign_share: float = Field(0.5, ge=0, le=1, description="foreign share of the market")
+    exposure: float = Field(1.0, ge=0, le=1,
+                            description="share of foreign supply from the containing coalition")
+    access: float = Field(1.0, ge=0, le=1, description="foreign access at the start")
+    source: str = ""
+
+
+class NamedActor(Strict):
+    """A real, named actor."""
+
+    id: str
+    name: str
+    kind: ActorKind
+    region: str
+    ownership: Ownership = "state"
+    strategic_force: bool = False
+    capabilities: dict[str, float] = Field(default_factory=dict,
+                                           description="node -> level (0-10)")
+    cash: float = Field(0.0, ge=0, description="bn yuan at the start")
+    size: float = Field(1.0, gt=0, description="relative size (weights inflows)")
+    talent: float = Field(100.0, ge=0, description="researcher FTE")
+    alignment: float = Field(0.8, ge=0, le=1)
+    market_orientation: float = Field(0.5, ge=0, le=1)
+    entity_listed: bool = False
+    source: str = ""
+
+
+class Range(Strict):
+    """A uniform draw between low and high."""
+
+    low: float = Field(ge=0, le=1)
+    high: float = Field(ge=0, le=1)
+
+
+class Population(Strict):
+    """A synthetic population of actors drawn from distributions."""
+
+    kind: ActorKind
+    count: int = Field(ge=0, description="actors at population_scale 1")
+    name_prefix: str = ""
+    regions: dict[str, float] = Field(default_factory=dict,
+                                      description="region -> weight; empty = even")
+    ownership: dict[Ownership, float] = Field(default_factory=lambda: {"private": 1.0})
+    strategic_force_share: float = Field(0.0, ge=0, le=1)
+    areas: list[str] = Field(default_factory=list, description="areas worked on; empty = all")
+    nodes_per_actor: int = Field(2, ge=0, le=8)
+    capability_mean: float = Field(0.4, ge=0, le=1.5,
+                                   description="mean level as a share of the node's initial level")
+    capability_sigma: float = Field(0.5, ge=0, le=3, description="lognormal sigma of levels")
+    size_alpha: float = Field(1.5, gt=0.5, le=10, description="Pareto tail of sizes")
+    cash_mean: float = Field(0.01, ge=0, description="mean cash, bn yuan")
+    talent_mean: float = Field(20.0, ge=0, description="mean researcher FTE")
+    alignment: Range = Range(low=0.3, high=0.8)
+    market_orientation: Range = Range(low=0.5, high=1.0)
+    source: str = ""
+
+
+class Budget(Strict):
+    """A yearly money path: values by year, linear between, growth after the last."""
+
+    values: dict[int, float] = Field(description="year -> bn yuan per year (>= 0)")
+    growth_after: float = Field(0.05, ge=-0.5, le=1, description="yearly growth after the data")
+    source: str = ""
+
+
+class ContainmentEvent(Strict):
+    """A dated containment measure or its relaxation."""
+
+    id: str
+    date: DateText = Field(description="quarter (2022Q4) or ISO date (2022-10-07)")
+    kind: EventKind
+    nodes: dict[str, float] = Field(default_factory=dict,
+                                    description="node -> foreign access from this date (0-1)")
+    actors: list[str] = Field(default_factory=list, description="named actors listed/delisted")
+    talent_access: float | None = Field(None, ge=0, le=1,
+                                        description="share of returnee flows still open")
+    description: str = ""
+    source: str = ""
+
+
+class RegimeChoice(Strict):
+    """The regime of a run: a preset or user-defined name, plus overrides."""
+
+    preset: str = "new_national_system"
+    overrides: RegimeOverrides = Field(default_factory=RegimeOverrides)  # type: ignore[valid-type]
+
+
+class UserRegime(Strict):
+    """A user-defined regime: a base preset plus overrides."""
+
+    base: str = "new_national_system"
+    description: str = ""
+    overrides: RegimeOverrides = Field(default_factory=RegimeOverrides)  # type: ignore[valid-type]
+
+
+class Scenario(Strict):
+    """A complete scenario."""
+
+    name: str
+    description: str = ""
+    seed: int = Field(0, ge=0)
+    calendar: Calendar
+    regions: list[str] = Field(min_length=1)
+    areas: list[Area] = Field(min_length=1)
+    nodes: list[Node] = Field(min_length=1)
+    actors: list[NamedActor] = Field(default_factory=list)
+    populations: list[Population] = Field(default_factory=list)
+    population_scale: float = Field(1.0, gt=0, le=10,
+                                    description="multiplies every synthetic population count")
+    budgets: dict[BudgetChannel, Budget] = Field(default_factory=dict)
+    regime: RegimeChoice = RegimeChoice()
+    regimes: dict[str, UserRegime] = Field(default_factory=dict)
+    containment: list[ContainmentEvent] = Field(default_factory=list)
+    parameters: ParameterOverrides = Field(  # type: ignore[valid-type]
+        default_factory=ParameterOverrides, description="mechanism parameter overrides by group"
+    )
+
+
+def vocabulary() -> set[str]:
+    """Every key the schema knows, for 'did you mean' suggestions."""
+    words: set[str] = set()
+
+    def walk(model: type[BaseModel]) -> None:
+        for name, info in model.model_fields.items():
+            words.add(name)
+            ann = info.annotation
+            for candidate in getattr(ann, "__args__", ()) + (ann,):
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                    if candidate is not model:
+                        walk(candidate)
+
+    walk(Scenario)
+    for group in (Population, NamedActor, Node, ContainmentEvent, Budget, Area, Range):
+        walk(group)
+    walk(overrides_model(Params))
+    return words
