@@ -10,11 +10,25 @@ Public API::
 See ``docs/model.md`` for the model and README.md for the command line.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from innostate._version import __version__
-from innostate.experiments.run import Result, simulate
 from innostate.scenario.errors import Problem, ScenarioError
 from innostate.scenario.load import load_scenario, parse_scenario
 from innostate.scenario.regimes import PRESETS as REGIMES
+
+if TYPE_CHECKING:
+    from innostate.experiments.run import Result, simulate
+
+
+def __getattr__(name: str) -> Any:
+    # pandas and pyarrow load only when a run is asked for, keeping `import innostate` light
+    if name in ("Result", "simulate"):
+        from innostate.experiments import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module 'innostate' has no attribute {name!r}")
+
 
 __all__ = [
     "REGIMES",

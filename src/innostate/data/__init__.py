@@ -37,6 +37,9 @@ def describe_builtin() -> dict[str, str]:
     out = {}
     for name in list_builtin():
         raw = yaml.safe_load(builtin_text(name)) or {}
-        out[name] = str(raw.get("description", "")).strip().splitlines()[0] if raw.get(
-            "description") else ""
+        out[name] = (
+            str(raw.get("description", "")).strip().splitlines()[0]
+            if raw.get("description")
+            else ""
+        )
     return out

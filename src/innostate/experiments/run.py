@@ -110,43 +110,63 @@ def tables(world: World, rec: Records) -> Result:
     year = sched.start_year + np.arange(steps) / sched.steps_per_year
 
     node_area = np.array(world.area_ids)[s.nodes.area]
-    nodes = pd.DataFrame({
-        "step": np.repeat(np.arange(steps), j),
-        "date": np.repeat(labels, j),
-        "year": np.repeat(year, j),
-        "node": np.tile(world.node_ids, steps),
-        "area": np.tile(node_area, steps),
-        **{c: rec.node[c].ravel() for c in NODE_COLUMNS},
-        "gap": (rec.node["frontier"] - rec.node["domestic_level"]).ravel(),
-        "self_reliance": self_reliance(rec.node["domestic_level"], rec.node["requirement"]).ravel(),
-        "chokepoint": rec.chokepoint.ravel(),
-    })
+    nodes = pd.DataFrame(
+        {
+            "step": np.repeat(np.arange(steps), j),
+            "date": np.repeat(labels, j),
+            "year": np.repeat(year, j),
+            "node": np.tile(world.node_ids, steps),
+            "area": np.tile(node_area, steps),
+            **{c: rec.node[c].ravel() for c in NODE_COLUMNS},
+            "gap": (rec.node["frontier"] - rec.node["domestic_level"]).ravel(),
+            "self_reliance": self_reliance(
+                rec.node["domestic_level"], rec.node["requirement"]
+            ).ravel(),
+            "chokepoint": rec.chokepoint.ravel(),
+        }
+    )
     areas = _areas(world, rec, labels, year)
     flows = _flows(rec, labels)
     projects = _projects(world)
     breakthroughs = _breakthroughs(world, rec, labels, projects)
     events = _events(world, labels)
-    ledger = pd.DataFrame({
-        "step": np.arange(steps), "date": labels, "inflow": rec.inflow, "outflow": rec.outflow,
-        "stock": rec.stock, "imbalance": rec.imbalance, "central_pool": rec.central_pool,
-        "active_projects": rec.active_projects,
-    })
+    ledger = pd.DataFrame(
+        {
+            "step": np.arange(steps),
+            "date": labels,
+            "inflow": rec.inflow,
+            "outflow": rec.outflow,
+            "stock": rec.stock,
+            "imbalance": rec.imbalance,
+            "central_pool": rec.central_pool,
+            "active_projects": rec.active_projects,
+        }
+    )
     a = s.actors
-    actors = pd.DataFrame({
-        "actor": world.actor_ids, "name": world.actor_names,
-        "kind": np.array(ACTOR_KINDS)[a.kind], "region": np.array(world.region_ids)[a.region],
-        "ownership": np.array(OWNERSHIPS)[a.ownership], "strategic_force": a.strategic_force,
-        "named": np.arange(a.count) < world.named_count, "entity_listed": a.entity_listed,
-        "cash": a.cash, "talent": a.talent, "reputation": a.reputation,
-        "best_level": a.cap_level.max(axis=1),
-    })
+    actors = pd.DataFrame(
+        {
+            "actor": world.actor_ids,
+            "name": world.actor_names,
+            "kind": np.array(ACTOR_KINDS)[a.kind],
+            "region": np.array(world.region_ids)[a.region],
+            "ownership": np.array(OWNERSHIPS)[a.ownership],
+            "strategic_force": a.strategic_force,
+            "named": np.arange(a.count) < world.named_count,
+            "entity_listed": a.entity_listed,
+            "cash": a.cash,
+            "talent": a.talent,
+            "reputation": a.reputation,
+            "best_level": a.cap_level.max(axis=1),
+        }
+    )
     summary = _summary(world, rec, labels, projects, breakthroughs)
     return Result(nodes, areas, flows, projects, events, breakthroughs, ledger, actors, summary)
 
 
 def self_reliance(level: np.ndarray, requirement: np.ndarray) -> np.ndarray:
     """Capability sufficiency min(1, level / requirement), elementwise."""
-    return np.minimum(level / requirement, 1.0)
+    sufficiency: np.ndarray = np.minimum(level / requirement, 1.0)
+    return sufficiency
 
 
 def _areas(world: World, rec: Records, labels: list[str], year: np.ndarray) -> pd.DataFrame:
@@ -155,14 +175,17 @@ def _areas(world: World, rec: Records, labels: list[str], year: np.ndarray) -> p
     market = rec.node["market_size"]
     reliance = self_reliance(rec.node["domestic_level"], rec.node["requirement"])
     columns: dict[str, Any] = {
-        "step": np.repeat(np.arange(steps), n_areas), "date": np.repeat(labels, n_areas),
-        "year": np.repeat(year, n_areas), "area": np.tile(world.area_ids, steps),
+        "step": np.repeat(np.arange(steps), n_areas),
+        "date": np.repeat(labels, n_areas),
+        "year": np.repeat(year, n_areas),
+        "area": np.tile(world.area_ids, steps),
     }
     onehot = np.eye(n_areas)[s.nodes.area]  # (J, A)
     weight = market @ onehot
     columns["self_reliance"] = ((reliance * market) @ onehot / np.maximum(weight, 1e-12)).ravel()
     columns["domestic_share"] = (
-        (rec.node["domestic_share"] * market) @ onehot / np.maximum(weight, 1e-12)).ravel()
+        (rec.node["domestic_share"] * market) @ onehot / np.maximum(weight, 1e-12)
+    ).ravel()
     by_area = rec.node_flows @ onehot  # (T, S, I, A)
     for k, source in enumerate(SOURCES):
         columns[f"spend_{source}"] = by_area[:, k].sum(axis=1).ravel()
@@ -173,11 +196,16 @@ def _areas(world: World, rec: Records, labels: list[str], year: np.ndarray) -> p
 
 def _flows(rec: Records, labels: list[str]) -> pd.DataFrame:
     t, src, ins, kind = np.nonzero(rec.flows)
-    return pd.DataFrame({
-        "step": t, "date": np.array(labels)[t], "source": np.array(SOURCES)[src],
-        "instrument": np.array(INSTRUMENTS)[ins], "performer_kind": np.array(ACTOR_KINDS)[kind],
-        "amount": rec.flows[t, src, ins, kind],
-    })
+    return pd.DataFrame(
+        {
+            "step": t,
+            "date": np.array(labels)[t],
+            "source": np.array(SOURCES)[src],
+            "instrument": np.array(INSTRUMENTS)[ins],
+            "performer_kind": np.array(ACTOR_KINDS)[kind],
+            "amount": rec.flows[t, src, ins, kind],
+        }
+    )
 
 
 def _projects(world: World) -> pd.DataFrame:
@@ -188,47 +216,82 @@ def _projects(world: World) -> pd.DataFrame:
     members = pr.members[:n]
     member_ids = [";".join(ids[m[m >= 0]]) for m in members]
     cut = pr.status[:n] == STATUSES.index("cut")
-    table = pd.DataFrame({
-        "project": np.arange(n), "node": np.array(world.node_ids)[pr.node[:n]],
-        "area": np.array(world.area_ids)[world.state.nodes.area[pr.node[:n]]],
-        "instrument": np.array(INSTRUMENTS)[pr.instrument[:n]],
-        "lead": ids[pr.lead[:n]], "lead_name": names[pr.lead[:n]],
-        "lead_kind": np.array(ACTOR_KINDS)[a.kind[pr.lead[:n]]],
-        "lead_named": pr.lead[:n] < world.named_count,
-        "members": member_ids, "member_count": (members >= 0).sum(axis=1),
-        "status": np.array(STATUSES)[pr.status[:n]], "start": pr.start[:n], "end": pr.end[:n],
-        "stopped": pr.stopped[:n], "duplicate": pr.duplicate[:n],
-        **{f"funding_{s}": pr.funding[:n, k] for k, s in enumerate(SOURCES)},
-        "spent": pr.spent[:n], "progress": pr.progress[:n], "target": pr.target[:n],
-        "revenue": pr.revenue[:n], "efficiency": pr.efficiency[:n],
-        "tech_score": pr.tech_score[:n], "app_score": pr.app_score[:n],
-        "reported_score": pr.reported_score[:n],
-        "wasted": pr.spent[:n] * (cut | pr.duplicate[:n]),
-    })
+    table = pd.DataFrame(
+        {
+            "project": np.arange(n),
+            "node": np.array(world.node_ids)[pr.node[:n]],
+            "area": np.array(world.area_ids)[world.state.nodes.area[pr.node[:n]]],
+            "instrument": np.array(INSTRUMENTS)[pr.instrument[:n]],
+            "lead": ids[pr.lead[:n]],
+            "lead_name": names[pr.lead[:n]],
+            "lead_kind": np.array(ACTOR_KINDS)[a.kind[pr.lead[:n]]],
+            "lead_named": pr.lead[:n] < world.named_count,
+            "members": member_ids,
+            "member_count": (members >= 0).sum(axis=1),
+            "status": np.array(STATUSES)[pr.status[:n]],
+            "start": pr.start[:n],
+            "end": pr.end[:n],
+            "stopped": pr.stopped[:n],
+            "duplicate": pr.duplicate[:n],
+            **{f"funding_{s}": pr.funding[:n, k] for k, s in enumerate(SOURCES)},
+            "spent": pr.spent[:n],
+            "progress": pr.progress[:n],
+            "target": pr.target[:n],
+            "revenue": pr.revenue[:n],
+            "efficiency": pr.efficiency[:n],
+            "tech_score": pr.tech_score[:n],
+            "app_score": pr.app_score[:n],
+            "reported_score": pr.reported_score[:n],
+            "wasted": pr.spent[:n] * (cut | pr.duplicate[:n]),
+        }
+    )
     return table
 
 
-def _breakthroughs(world: World, rec: Records, labels: list[str],
-                   projects: pd.DataFrame) -> pd.DataFrame:
+def _breakthroughs(
+    world: World, rec: Records, labels: list[str], projects: pd.DataFrame
+) -> pd.DataFrame:
     rows = []
     for step, node, project, actor in rec.breakthroughs:
         row: dict[str, Any] = {
-            "node": world.node_ids[node], "step": step, "date": labels[step],
-            "holder": world.actor_ids[actor], "holder_name": world.actor_names[actor],
+            "node": world.node_ids[node],
+            "step": step,
+            "date": labels[step],
+            "holder": world.actor_ids[actor],
+            "holder_name": world.actor_names[actor],
             "project": project,
         }
         if project >= 0:
             p = projects.iloc[project]
-            row.update(lead=p["lead"], lead_name=p["lead_name"], members=p["members"],
-                       instrument=p["instrument"],
-                       **{f"funding_{s}": float(p[f"funding_{s}"]) for s in SOURCES})
+            row.update(
+                lead=p["lead"],
+                lead_name=p["lead_name"],
+                members=p["members"],
+                instrument=p["instrument"],
+                **{f"funding_{s}": float(p[f"funding_{s}"]) for s in SOURCES},
+            )
         else:
-            row.update(lead=world.actor_ids[actor], lead_name=world.actor_names[actor],
-                       members="", instrument="self_funded",
-                       **{f"funding_{s}": 0.0 for s in SOURCES})
+            row.update(
+                lead=world.actor_ids[actor],
+                lead_name=world.actor_names[actor],
+                members="",
+                instrument="self_funded",
+                **{f"funding_{s}": 0.0 for s in SOURCES},
+            )
         rows.append(row)
-    columns = ["node", "step", "date", "holder", "holder_name", "project", "lead", "lead_name",
-               "members", "instrument", *[f"funding_{s}" for s in SOURCES]]
+    columns = [
+        "node",
+        "step",
+        "date",
+        "holder",
+        "holder_name",
+        "project",
+        "lead",
+        "lead_name",
+        "members",
+        "instrument",
+        *[f"funding_{s}" for s in SOURCES],
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -239,26 +302,53 @@ def _events(world: World, labels: list[str]) -> pd.DataFrame:
             ev = world.scenario.containment[a]
             rows.append((step, labels[step], kind, ev.id, "", -1, ev.kind + ": " + ev.description))
         elif kind == "breakthrough":
-            rows.append((step, labels[step], kind, world.node_ids[a], world.node_ids[a], b,
-                         f"domestic level met the requirement; held by {world.actor_ids[int(value)]}"))
+            rows.append(
+                (
+                    step,
+                    labels[step],
+                    kind,
+                    world.node_ids[a],
+                    world.node_ids[a],
+                    b,
+                    f"domestic level met the requirement; held by {world.actor_ids[int(value)]}",
+                )
+            )
         else:  # cut
-            rows.append((step, labels[step], kind, f"project-{a}", world.node_ids[b], a,
-                         f"cut at review after {value:.3f} bn yuan spent"))
+            rows.append(
+                (
+                    step,
+                    labels[step],
+                    kind,
+                    f"project-{a}",
+                    world.node_ids[b],
+                    a,
+                    f"cut at review after {value:.3f} bn yuan spent",
+                )
+            )
     return pd.DataFrame(rows, columns=["step", "date", "kind", "id", "node", "project", "detail"])
 
 
-def _summary(world: World, rec: Records, labels: list[str], projects: pd.DataFrame,
-             breakthroughs: pd.DataFrame) -> dict[str, Any]:
+def _summary(
+    world: World,
+    rec: Records,
+    labels: list[str],
+    projects: pd.DataFrame,
+    breakthroughs: pd.DataFrame,
+) -> dict[str, Any]:
     s = world.state
     market = rec.node["market_size"]
     reliance = self_reliance(rec.node["domestic_level"], rec.node["requirement"])
     index = (reliance * market).sum(axis=1) / market.sum(axis=1)
     spy = s.schedule.steps_per_year
     reached = {
-        world.node_ids[j]: (None if s.nodes.reached_step[j] < 0 else {
-            "date": labels[int(s.nodes.reached_step[j])],
-            "years": round(float(s.nodes.reached_step[j]) / spy, 4),
-        })
+        world.node_ids[j]: (
+            None
+            if s.nodes.reached_step[j] < 0
+            else {
+                "date": labels[int(s.nodes.reached_step[j])],
+                "years": round(float(s.nodes.reached_step[j]) / spy, 4),
+            }
+        )
         for j in range(s.nodes.count)
     }
     committed = rec.flows.sum(axis=(0, 2, 3))
@@ -276,7 +366,8 @@ def _summary(world: World, rec: Records, labels: list[str], projects: pd.DataFra
         "nodes": s.nodes.count,
         "nodes_meeting_requirement_start": initially_met,
         "nodes_meeting_requirement_end": int(
-            (rec.node["domestic_level"][-1] >= rec.node["requirement"][-1]).sum()),
+            (rec.node["domestic_level"][-1] >= rec.node["requirement"][-1]).sum()
+        ),
         "chokepoints_start": int(rec.chokepoint[0].sum()),
         "chokepoints_end": int(rec.chokepoint[-1].sum()),
         "time_to_requirement": reached,

@@ -14,7 +14,11 @@ from innostate.model.state import Floats, Ints, State
 
 
 def record_flow(
-    state: State, source: int, instrument: int | Ints, performer: Ints, node: Ints,
+    state: State,
+    source: int,
+    instrument: int | Ints,
+    performer: Ints,
+    node: Ints,
     amount: Floats,
 ) -> None:
     """Add committed or spent money to this step's flows by performer kind and by node."""
@@ -29,8 +33,12 @@ def refund(state: State, rows: Ints) -> None:
     p, a = state.projects, state.actors
     remaining = p.budget[rows]
     total = p.funding[rows].sum(axis=1)
-    share = np.divide(p.funding[rows], total[:, None], out=np.zeros_like(p.funding[rows]),
-                      where=total[:, None] > 0)
+    share = np.divide(
+        p.funding[rows],
+        total[:, None],
+        out=np.zeros_like(p.funding[rows]),
+        where=total[:, None] > 0,
+    )
     back = share * remaining[:, None]
     # central money goes back to the pool; other sources to the actor that paid
     state.ledger.central_pool += float(back[:, 0].sum())

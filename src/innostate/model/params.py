@@ -74,7 +74,10 @@ class Regime:
 
     instrument_mix: InstrumentMix = group(InstrumentMix, "how central mission money is split")
     directive_selection: float = param(
-        0.5, 0, 1, "weight",
+        0.5,
+        0,
+        1,
+        "weight",
         "weight of status and political alignment (vs capability) when picking a directive team",
     )
     alignment: float = param(
@@ -90,7 +93,10 @@ class Regime:
         EvaluationWeights, "how reviews weigh technical and application scores"
     )
     private_participation: float = param(
-        0.9, 0, 1, "probability",
+        0.9,
+        0,
+        1,
+        "probability",
         "chance a private firm is eligible to bid in open competitions and horse races",
     )
     market_finance: float = param(
@@ -159,7 +165,10 @@ class ProgrammeParams:
         0.1, 0, 2, "lognormal sigma", "error with which programme managers observe capability"
     )
     ambition: float = param(
-        0.5, 0.01, 5, "share",
+        0.5,
+        0.01,
+        5,
+        "share",
         "progress a call expects, as a share of what its money buys a fully capable team",
     )
 
@@ -183,7 +192,10 @@ class ConsortiumParams:
     )
     join_cost: float = param(0.4, 0, 2, "utility", "cost of joining a consortium")
     silo_friction: float = param(
-        0.5, 0, 3, "utility and efficiency",
+        0.5,
+        0,
+        3,
+        "utility and efficiency",
         "cost of crossing ownership or sector silos, reduced by coordination",
     )
     member_overhead: float = param(
@@ -230,7 +242,10 @@ class LocalGovernmentParams:
         0.5, 0, 1, "share/round", "share of local cash spent on own projects each call round"
     )
     duplicate_rate: float = param(
-        3.0, 0, 20, "projects/round",
+        3.0,
+        0,
+        20,
+        "projects/round",
         "extra local projects per region at full autonomy and no monitoring",
     )
     cluster_bonus: float = param(
@@ -255,9 +270,7 @@ class RndParams:
     catch_up_bonus: float = param(
         1.0, 0, 10, "multiplier", "extra speed while catching up with foreign access"
     )
-    frontier_brake: float = param(
-        0.3, 0, 1, "multiplier", "progress factor at the frontier"
-    )
+    frontier_brake: float = param(0.3, 0, 1, "multiplier", "progress factor at the frontier")
     beyond_decay: float = param(
         3.0, 0, 20, "1/level", "further exponential slow-down per level beyond the frontier"
     )

@@ -18,8 +18,16 @@ from innostate.model.state import (
 )
 
 NODE_COLUMNS = (
-    "frontier", "domestic_level", "requirement", "access", "domestic_share", "priority",
-    "allocation", "knowledge", "services", "market_size",
+    "frontier",
+    "domestic_level",
+    "requirement",
+    "access",
+    "domestic_share",
+    "priority",
+    "allocation",
+    "knowledge",
+    "services",
+    "market_size",
 )
 
 
@@ -48,8 +56,11 @@ class Records:
             chokepoint=np.zeros(shape, dtype=bool),
             flows=np.zeros((steps, len(SOURCES), len(INSTRUMENTS), len(ACTOR_KINDS))),
             node_flows=np.zeros((steps, len(SOURCES), len(INSTRUMENTS), n_nodes)),
-            inflow=np.zeros(steps), outflow=np.zeros(steps), stock=np.zeros(steps),
-            imbalance=np.zeros(steps), central_pool=np.zeros(steps),
+            inflow=np.zeros(steps),
+            outflow=np.zeros(steps),
+            stock=np.zeros(steps),
+            imbalance=np.zeros(steps),
+            central_pool=np.zeros(steps),
             active_projects=np.zeros(steps, dtype=np.int64),
         )
 

@@ -17,8 +17,8 @@ def level_on(actors: Actors, actor: Ints, node: Ints) -> Floats:
 
 
 def team_levels(actors: Actors, team: Ints, n_nodes: int) -> Floats:
-    """Best capability of each team on every node, shape (P, J), for teams given as (P, M) actors."""
-    p, m = team.shape
+    """Best capability of each team on every node, shape (P, J); teams are (P, M) actor ids."""
+    p = team.shape[0]
     out = np.zeros((p, n_nodes))
     ok = team >= 0
     safe = np.where(ok, team, 0)

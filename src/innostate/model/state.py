@@ -150,7 +150,8 @@ class Projects:
 
     @property
     def active(self) -> Bools:
-        return self.status[: self.count] == STATUS["active"]
+        active: Bools = self.status[: self.count] == STATUS["active"]
+        return active
 
 
 @dataclass
@@ -165,7 +166,9 @@ class Ledger:
         default_factory=lambda: np.zeros((len(SOURCES), len(INSTRUMENTS), len(ACTOR_KINDS)))
     )
     # node_flows[source, instrument, node] of this step, bn yuan (sized by the builder)
-    node_flows: Floats = field(default_factory=lambda: np.zeros((len(SOURCES), len(INSTRUMENTS), 0)))
+    node_flows: Floats = field(
+        default_factory=lambda: np.zeros((len(SOURCES), len(INSTRUMENTS), 0))
+    )
 
 
 @dataclass
@@ -223,16 +226,39 @@ class State:
 
 def empty_projects(capacity: int, members: int) -> Projects:
     """A project table with room for ``capacity`` rows and ``members`` partners each."""
-    ints = lambda: np.full(capacity, -1, dtype=np.int64)  # noqa: E731
-    floats = lambda: np.zeros(capacity)  # noqa: E731
+
+    def ints() -> Ints:
+        return np.full(capacity, -1, dtype=np.int64)
+
+    def floats() -> Floats:
+        return np.zeros(capacity)
+
     return Projects(
-        node=ints(), lead=ints(), members=np.full((capacity, members), -1, dtype=np.int64),
-        instrument=ints(), status=ints(), start=ints(), end=ints(), next_review=ints(),
-        budget=floats(), funding=np.zeros((capacity, len(SOURCES))), spent=floats(),
-        progress=floats(), target=floats(), revenue=floats(), efficiency=np.ones(capacity),
-        race=ints(), duplicate=np.zeros(capacity, dtype=bool), local_funder=ints(),
-        investor=ints(), lender=ints(), loan=floats(), tech_score=floats(),
-        app_score=floats(), reported_score=floats(), stopped=ints(),
+        node=ints(),
+        lead=ints(),
+        members=np.full((capacity, members), -1, dtype=np.int64),
+        instrument=ints(),
+        status=ints(),
+        start=ints(),
+        end=ints(),
+        next_review=ints(),
+        budget=floats(),
+        funding=np.zeros((capacity, len(SOURCES))),
+        spent=floats(),
+        progress=floats(),
+        target=floats(),
+        revenue=floats(),
+        efficiency=np.ones(capacity),
+        race=ints(),
+        duplicate=np.zeros(capacity, dtype=bool),
+        local_funder=ints(),
+        investor=ints(),
+        lender=ints(),
+        loan=floats(),
+        tech_score=floats(),
+        app_score=floats(),
+        reported_score=floats(),
+        stopped=ints(),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from innostate.model.state import (
 )
 from innostate.scenario.calendar import parse_month, step_count, step_index
 from innostate.scenario.regimes import apply_overrides, regime_from
-from innostate.scenario.schema import Budget, Population, Scenario
+from innostate.scenario.schema import Budget, Population, Range, Scenario
 
 MAX_MEMBERS = 8  # width of the members column; consortia.max_members may use fewer
 
@@ -54,11 +55,10 @@ def build(scenario: Scenario, regime: str | None = None, seed: int | None = None
     spawned from the seed, separate from the run's own streams.
     """
     regime_name = regime or scenario.regime.preset
-    user = {name: (spec.base, spec.overrides.model_dump(exclude_none=True))
-            for name, spec in scenario.regimes.items()}
-    params = apply_overrides(Params(), scenario.parameters.model_dump(exclude_none=True))
-    params = apply_overrides(params, {"regime": regime_from(
-        regime_name, user, scenario.regime.overrides.model_dump(exclude_none=True))})
+    user = {name: (spec.base, _given(spec.overrides)) for name, spec in scenario.regimes.items()}
+    params = apply_overrides(Params(), _given(scenario.parameters))
+    regime_params = regime_from(regime_name, user, _given(scenario.regime.overrides))
+    params = apply_overrides(params, {"regime": regime_params})
     run_seed = scenario.seed if seed is None else seed
     rng = np.random.default_rng(np.random.SeedSequence([run_seed, 0x5EED]))
 
@@ -69,32 +69,66 @@ def build(scenario: Scenario, regime: str | None = None, seed: int | None = None
     actors, ids, names = _actors(scenario, node_ids, area_ids, region_ids, rng)
     schedule, event_ids = _schedule(scenario, node_ids, ids, area_ids)
     ledger = Ledger(node_flows=np.zeros((len(SOURCES), len(INSTRUMENTS), nodes.count)))
-    state = State(nodes=nodes, actors=actors,
-                  projects=empty_projects(1024, MAX_MEMBERS), ledger=ledger, schedule=schedule)
+    state = State(
+        nodes=nodes,
+        actors=actors,
+        projects=empty_projects(1024, MAX_MEMBERS),
+        ledger=ledger,
+        schedule=schedule,
+    )
     # the market starts at the scenario's shares; the domestic level is the best actor's
     from innostate.model.select import domestic_levels
 
     nodes.domestic_level = domestic_levels(actors, nodes.count)
-    return World(scenario, regime_name, state, params, node_ids, area_ids, region_ids, ids,
-                 names, event_ids, len(scenario.actors))
+    return World(
+        scenario,
+        regime_name,
+        state,
+        params,
+        node_ids,
+        area_ids,
+        region_ids,
+        ids,
+        names,
+        event_ids,
+        len(scenario.actors),
+    )
+
+
+def _given(overrides: Any) -> dict[str, Any]:
+    """The fields a user set in an overrides model (nested, without the unset ones)."""
+    given: dict[str, Any] = overrides.model_dump(exclude_none=True)
+    return given
 
 
 def _nodes(s: Scenario, node_ids: list[str], area_ids: list[str]) -> Nodes:
     j = len(node_ids)
-    col = lambda name: np.array([float(getattr(n, name)) for n in s.nodes])  # noqa: E731
+
+    def col(name: str) -> Floats:
+        return np.array([float(getattr(n, name)) for n in s.nodes])
+
     weight = np.zeros((j, j))
     for row, n in enumerate(s.nodes):
         for pre, w in n.prereqs.items():
             weight[row, node_ids.index(pre)] = w
     return Nodes(
         area=np.array([area_ids.index(n.area) for n in s.nodes], dtype=np.int64),
-        frontier=col("frontier"), frontier_growth=col("frontier_growth"),
-        requirement=col("requirement"), difficulty=col("difficulty"),
-        market_size=col("market_size"), market_growth=col("market_growth"),
-        exposure=col("exposure"), prereq_weight=weight, access=col("access"),
-        domestic_share=1.0 - col("foreign_share"), domestic_level=np.zeros(j),
-        knowledge=np.zeros(j), services=np.zeros(j), priority=np.full(j, 1.0 / j),
-        allocation=np.full(j, 1.0 / j), chokepoint=np.zeros(j, dtype=bool),
+        frontier=col("frontier"),
+        frontier_growth=col("frontier_growth"),
+        requirement=col("requirement"),
+        difficulty=col("difficulty"),
+        market_size=col("market_size"),
+        market_growth=col("market_growth"),
+        exposure=col("exposure"),
+        prereq_weight=weight,
+        access=col("access"),
+        domestic_share=1.0 - col("foreign_share"),
+        domestic_level=np.zeros(j),
+        knowledge=np.zeros(j),
+        services=np.zeros(j),
+        priority=np.full(j, 1.0 / j),
+        allocation=np.full(j, 1.0 / j),
+        chokepoint=np.zeros(j, dtype=bool),
         reached_step=np.full(j, -1, dtype=np.int64),
     )
 
@@ -105,14 +139,20 @@ def _slots(s: Scenario) -> int:
     return max(named, synthetic, 1) + 1  # one spare slot for a first project on a new node
 
 
-def _actors(s: Scenario, node_ids: list[str], area_ids: list[str], region_ids: list[str],
-            rng: np.random.Generator) -> tuple[Actors, list[str], list[str]]:
+def _actors(
+    s: Scenario,
+    node_ids: list[str],
+    area_ids: list[str],
+    region_ids: list[str],
+    rng: np.random.Generator,
+) -> tuple[Actors, list[str], list[str]]:
     k = _slots(s)
     parts = [_named(s, node_ids, region_ids, k)]
     ids = [a.id for a in s.actors]
     names = [a.name for a in s.actors]
     for number, pop in enumerate(s.populations):
-        count = int(round(pop.count * s.population_scale))
+        # scaling keeps at least one actor of every non-empty population
+        count = max(1, round(pop.count * s.population_scale)) if pop.count else 0
         if count == 0:
             continue
         parts.append(_population(s, pop, count, node_ids, area_ids, region_ids, k, rng))
@@ -121,18 +161,27 @@ def _actors(s: Scenario, node_ids: list[str], area_ids: list[str], region_ids: l
         names.extend(f"{prefix} {i + 1}" for i in range(count))
     merged = {field: np.concatenate([p[field] for p in parts]) for field in parts[0]}
     actors = Actors(
-        kind=merged["kind"], region=merged["region"], ownership=merged["ownership"],
-        strategic_force=merged["strategic_force"], cap_node=merged["cap_node"],
-        cap_level=np.ascontiguousarray(merged["cap_level"]), cash=merged["cash"],
-        talent=merged["talent"], alignment=merged["alignment"],
-        market_orientation=merged["market_orientation"], reputation=np.full(len(ids), 0.5),
-        entity_listed=merged["entity_listed"], size=merged["size"],
+        kind=merged["kind"],
+        region=merged["region"],
+        ownership=merged["ownership"],
+        strategic_force=merged["strategic_force"],
+        cap_node=merged["cap_node"],
+        cap_level=np.ascontiguousarray(merged["cap_level"]),
+        cash=merged["cash"],
+        talent=merged["talent"],
+        alignment=merged["alignment"],
+        market_orientation=merged["market_orientation"],
+        reputation=np.full(len(ids), 0.5),
+        entity_listed=merged["entity_listed"],
+        size=merged["size"],
         slot_revenue=np.zeros(merged["cap_level"].shape),
     )
     return actors, ids, names
 
 
-def _named(s: Scenario, node_ids: list[str], region_ids: list[str], k: int) -> dict[str, np.ndarray]:
+def _named(
+    s: Scenario, node_ids: list[str], region_ids: list[str], k: int
+) -> dict[str, np.ndarray]:
     n = len(s.actors)
     cap_node = np.full((n, k), -1, dtype=np.int64)
     cap_level = np.zeros((n, k))
@@ -140,27 +189,44 @@ def _named(s: Scenario, node_ids: list[str], region_ids: list[str], k: int) -> d
         for slot, (node, level) in enumerate(a.capabilities.items()):
             cap_node[i, slot] = node_ids.index(node)
             cap_level[i, slot] = level
-    arr = lambda f, dtype=float: np.array([getattr(a, f) for a in s.actors], dtype=dtype)  # noqa: E731
+
+    def arr(name: str, dtype: type = float) -> np.ndarray:
+        return np.array([getattr(a, name) for a in s.actors], dtype=dtype)
+
     return {
         "kind": np.array([KIND[a.kind] for a in s.actors], dtype=np.int64),
         "region": np.array([region_ids.index(a.region) for a in s.actors], dtype=np.int64),
         "ownership": np.array([OWNER[a.ownership] for a in s.actors], dtype=np.int64),
-        "strategic_force": arr("strategic_force", bool), "cap_node": cap_node,
-        "cap_level": cap_level, "cash": arr("cash"), "talent": arr("talent"),
-        "alignment": arr("alignment"), "market_orientation": arr("market_orientation"),
-        "entity_listed": arr("entity_listed", bool), "size": arr("size"),
+        "strategic_force": arr("strategic_force", bool),
+        "cap_node": cap_node,
+        "cap_level": cap_level,
+        "cash": arr("cash"),
+        "talent": arr("talent"),
+        "alignment": arr("alignment"),
+        "market_orientation": arr("market_orientation"),
+        "entity_listed": arr("entity_listed", bool),
+        "size": arr("size"),
     }
 
 
-def _population(s: Scenario, pop: Population, count: int, node_ids: list[str],
-                area_ids: list[str], region_ids: list[str], k: int,
-                rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _population(
+    s: Scenario,
+    pop: Population,
+    count: int,
+    node_ids: list[str],
+    area_ids: list[str],
+    region_ids: list[str],
+    k: int,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
     """Draw ``count`` actors: regions, ownership, sizes (Pareto), nodes and levels."""
     region_weight = np.array([pop.regions.get(r, 0.0) if pop.regions else 1.0 for r in region_ids])
     region = rng.choice(len(region_ids), size=count, p=region_weight / region_weight.sum())
     owners = list(pop.ownership)
     share = np.array([pop.ownership[o] for o in owners])
-    ownership = np.array([OWNER[o] for o in owners])[rng.choice(len(owners), count, p=share / share.sum())]
+    ownership = np.array([OWNER[o] for o in owners])[
+        rng.choice(len(owners), count, p=share / share.sum())
+    ]
     size = rng.pareto(pop.size_alpha, count) + 1.0
     size /= size.mean()
 
@@ -180,17 +246,26 @@ def _population(s: Scenario, pop: Population, count: int, node_ids: list[str],
             chosen = np.argpartition(-keys, per_actor - 1, axis=1)[:, :per_actor]
             cap_node[lo:hi, :per_actor] = np.sort(chosen, axis=1)
         relative = pop.capability_mean * rng.lognormal(
-            -0.5 * pop.capability_sigma**2, pop.capability_sigma, (count, per_actor))
+            -0.5 * pop.capability_sigma**2, pop.capability_sigma, (count, per_actor)
+        )
         cap_level[:, :per_actor] = np.minimum(relative, 1.0) * initial[cap_node[:, :per_actor]]
-    uniform = lambda r: rng.uniform(r.low, r.high, count)  # noqa: E731
+
+    def uniform(r: Range) -> Floats:
+        return rng.uniform(r.low, r.high, count)
+
     return {
-        "kind": np.full(count, KIND[pop.kind], dtype=np.int64), "region": region.astype(np.int64),
+        "kind": np.full(count, KIND[pop.kind], dtype=np.int64),
+        "region": region.astype(np.int64),
         "ownership": ownership.astype(np.int64),
         "strategic_force": rng.random(count) < pop.strategic_force_share,
-        "cap_node": cap_node, "cap_level": cap_level, "cash": pop.cash_mean * size,
-        "talent": pop.talent_mean * size, "alignment": uniform(pop.alignment),
+        "cap_node": cap_node,
+        "cap_level": cap_level,
+        "cash": pop.cash_mean * size,
+        "talent": pop.talent_mean * size,
+        "alignment": uniform(pop.alignment),
         "market_orientation": uniform(pop.market_orientation),
-        "entity_listed": np.zeros(count, dtype=bool), "size": size,
+        "entity_listed": np.zeros(count, dtype=bool),
+        "size": size,
     }
 
 
@@ -205,15 +280,22 @@ def budget_path(budget: Budget | None, start: str, steps: int, steps_per_year: i
     yearly = np.interp(t, years, values)
     after = t > years[-1]
     yearly[after] = values[-1] * (1 + budget.growth_after) ** (t[after] - years[-1])
-    return yearly / steps_per_year
+    per_step: Floats = yearly / steps_per_year
+    return per_step
 
 
-def _schedule(s: Scenario, node_ids: list[str], actor_ids: list[str],
-              area_ids: list[str]) -> tuple[Schedule, list[str]]:
+def _schedule(
+    s: Scenario, node_ids: list[str], actor_ids: list[str], area_ids: list[str]
+) -> tuple[Schedule, list[str]]:
     cal = s.calendar
     steps = step_count(cal.start, cal.end, cal.steps_per_year)
-    budgets = np.stack([budget_path(s.budgets.get(c), cal.start, steps, cal.steps_per_year)  # type: ignore[call-overload]
-                        for c in BUDGET_CHANNELS], axis=1)
+    budgets = np.stack(
+        [
+            budget_path(s.budgets.get(c), cal.start, steps, cal.steps_per_year)
+            for c in BUDGET_CHANNELS
+        ],
+        axis=1,
+    )
     events = s.containment
     access = np.full((len(events), len(node_ids)), np.nan)
     talent = np.full(len(events), np.nan)
@@ -227,13 +309,17 @@ def _schedule(s: Scenario, node_ids: list[str], actor_ids: list[str],
     y0, m0 = parse_month(cal.start)
     return Schedule(
         budgets=budgets,
-        event_step=np.array([step_index(cal.start, ev.date, cal.steps_per_year) for ev in events],
-                            dtype=np.int64),
+        event_step=np.array(
+            [step_index(cal.start, ev.date, cal.steps_per_year) for ev in events], dtype=np.int64
+        ),
         event_kind=np.array([EVENT[ev.kind] for ev in events], dtype=np.int64),
-        event_access=access, event_talent=talent,
+        event_access=access,
+        event_talent=talent,
         listing_event=np.array([x[0] for x in listing], dtype=np.int64),
         listing_actor=np.array([x[1] for x in listing], dtype=np.int64),
         listing_value=np.array([x[2] for x in listing], dtype=bool),
         area_weight=np.array([a.strategic_weight for a in s.areas]),
-        start_year=y0 + (m0 - 1) / 12, steps_per_year=cal.steps_per_year, steps=steps,
+        start_year=y0 + (m0 - 1) / 12,
+        steps_per_year=cal.steps_per_year,
+        steps=steps,
     ), [ev.id for ev in events]

@@ -32,16 +32,29 @@ def load_scenario(source: str | Path) -> Scenario:
             path = builtin_path(str(source))
         else:
             names = ", ".join(list_builtin())
-            raise ScenarioError([Problem(
-                str(source), "", "no such file or built-in scenario",
-                f"give a path to a YAML file or one of: {names}",
-            )])
+            raise ScenarioError(
+                [
+                    Problem(
+                        str(source),
+                        "",
+                        "no such file or built-in scenario",
+                        f"give a path to a YAML file or one of: {names}",
+                    )
+                ]
+            )
     return parse_scenario(path.read_text(encoding="utf-8"), str(path))
 
 
 def parse_scenario(text: str, filename: str = "<scenario>") -> Scenario:
     """Validate scenario YAML text; ``filename`` is used in messages."""
     raw, tree = read_yaml(text, filename)
+    return validate_data(raw, filename, tree)
+
+
+def validate_data(
+    raw: dict[str, Any], filename: str = "<data>", tree: yaml.Node | None = None
+) -> Scenario:
+    """Validate already-parsed scenario data (schema and cross-references together)."""
     problems: list[Problem] = []
     scenario: Scenario | None = None
     try:
@@ -63,16 +76,29 @@ def read_yaml(text: str, filename: str) -> tuple[dict[str, Any], yaml.Node | Non
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError([Problem(
-            filename, "", f"malformed YAML: {reason}",
-            "correct the YAML syntax at that line (indentation, a missing ':' or quote)",
-            line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
-        )]) from None
+        raise ScenarioError(
+            [
+                Problem(
+                    filename,
+                    "",
+                    f"malformed YAML: {reason}",
+                    "correct the YAML syntax at that line (indentation, a missing ':' or quote)",
+                    line=mark.line + 1 if mark else None,
+                    column=mark.column + 1 if mark else None,
+                )
+            ]
+        ) from None
     if not isinstance(raw, dict):
-        raise ScenarioError([Problem(
-            filename, "", "the file is empty or not a mapping of keys to values",
-            "start from `innostate show tiny` and edit it",
-        )])
+        raise ScenarioError(
+            [
+                Problem(
+                    filename,
+                    "",
+                    "the file is empty or not a mapping of keys to values",
+                    "start from `innostate show tiny` and edit it",
+                )
+            ]
+        )
     return raw, tree
 
 
@@ -89,7 +115,9 @@ def locate(tree: yaml.Node | None, path: tuple[PathPart, ...]) -> tuple[int, int
                 return found
             key, node = match[0]
             found = (key.start_mark.line + 1, key.start_mark.column + 1)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
         else:
             return found
@@ -106,11 +134,18 @@ def dotted(path: tuple[PathPart, ...]) -> str:
     return out
 
 
-def _problem(filename: str, tree: yaml.Node | None, path: tuple[PathPart, ...], message: str,
-             fix: str) -> Problem:
+def _problem(
+    filename: str, tree: yaml.Node | None, path: tuple[PathPart, ...], message: str, fix: str
+) -> Problem:
     where = locate(tree, path)
-    return Problem(filename, dotted(path), message, fix,
-                   line=where[0] if where else None, column=where[1] if where else None)
+    return Problem(
+        filename,
+        dotted(path),
+        message,
+        fix,
+        line=where[0] if where else None,
+        column=where[1] if where else None,
+    )
 
 
 def _from_pydantic(exc: ValidationError, filename: str, tree: yaml.Node | None) -> list[Problem]:
@@ -139,8 +174,15 @@ def _explain(err: Any, loc: tuple[PathPart, ...], words: list[str]) -> tuple[str
             return f"negative budget {value}", "budgets are bn yuan per year and must be >= 0"
         bound = next(iter(ctx.values()), "")
         low_high = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
-        sign = low_high.get({"greater_than_equal": "ge", "greater_than": "gt",
-                             "less_than_equal": "le", "less_than": "lt"}[kind], "")
+        sign = low_high.get(
+            {
+                "greater_than_equal": "ge",
+                "greater_than": "gt",
+                "less_than_equal": "le",
+                "less_than": "lt",
+            }[kind],
+            "",
+        )
         if _is_probability(err, loc):
             return f"{value} is outside [0, 1]", "use a share or probability between 0 and 1"
         return f"{value} is out of range", f"use a value {sign} {bound}"
@@ -166,8 +208,9 @@ def _is_probability(err: Any, loc: tuple[PathPart, ...]) -> bool:
     info = _field_at(loc)
     if info is None:
         return False
-    bounds = {type(m).__name__: next(iter(vars(m).values())) for m in info.metadata}
-    return bounds.get("Ge") == 0 and bounds.get("Le") == 1
+    low = [getattr(m, "ge", None) for m in info.metadata if getattr(m, "ge", None) is not None]
+    high = [getattr(m, "le", None) for m in info.metadata if getattr(m, "le", None) is not None]
+    return low == [0] and high == [1]
 
 
 def _field_at(loc: tuple[PathPart, ...]) -> Any:

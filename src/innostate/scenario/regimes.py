@@ -18,8 +18,13 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
         "command system: directive only, state actors only, technical evaluation, very high "
         "concentration and alignment, no market finance",
         {
-            "instrument_mix": {"directive": 0.8, "open_competition": 0.0, "horse_race": 0.0,
-                               "basic_grant": 0.2, "services": 0.0},
+            "instrument_mix": {
+                "directive": 0.8,
+                "open_competition": 0.0,
+                "horse_race": 0.0,
+                "basic_grant": 0.2,
+                "services": 0.0,
+            },
             "directive_selection": 0.9,
             "alignment": 0.95,
             "coordination": 0.4,
@@ -36,8 +41,13 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "market_led": (
         "no top-level design beyond basic research grants; venture capital and firms decide",
         {
-            "instrument_mix": {"directive": 0.0, "open_competition": 0.0, "horse_race": 0.0,
-                               "basic_grant": 1.0, "services": 0.0},
+            "instrument_mix": {
+                "directive": 0.0,
+                "open_competition": 0.0,
+                "horse_race": 0.0,
+                "basic_grant": 1.0,
+                "services": 0.0,
+            },
             "directive_selection": 0.0,
             "alignment": 0.1,
             "coordination": 0.2,
@@ -94,7 +104,8 @@ def regime_from(
     else:
         parent, own = user_regimes[name]
         base = apply_overrides(regime_from(parent, user_regimes, {}), own)
-    return apply_overrides(base, overrides)
+    regime: Regime = apply_overrides(base, overrides)
+    return regime
 
 
 def describe_presets() -> dict[str, str]:

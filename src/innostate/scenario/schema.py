@@ -35,6 +35,7 @@ def _date_text(value: Any) -> Any:
 
 DateText = Annotated[str, BeforeValidator(_date_text)]
 
+
 @cache
 def overrides_model(cls: type = Params, exclude: tuple[str, ...] = ()) -> type[BaseModel]:
     """A pydantic model accepting any subset of a parameter dataclass, with its ranges."""
@@ -48,12 +49,18 @@ def overrides_model(cls: type = Params, exclude: tuple[str, ...] = ()) -> type[B
             m = f.metadata
             fields[f.name] = (
                 float | None,
-                Field(None, ge=m["low"], le=m["high"], description=m["meaning"],
-                      json_schema_extra={"unit": m["unit"]}),
+                Field(
+                    None,
+                    ge=m["low"],
+                    le=m["high"],
+                    description=m["meaning"],
+                    json_schema_extra={"unit": m["unit"]},
+                ),
             )
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    model: type[BaseModel] = create_model(
         f"{cls.__name__}Overrides", __config__=ConfigDict(extra="forbid"), **fields
     )
+    return model
 
 
 RegimeOverrides = overrides_model(Regime)
@@ -88,8 +95,9 @@ class Node(Strict):
     id: str
     name: str = ""
     area: str
-    prereqs: dict[str, float] = Field(default_factory=dict,
-                                      description="prerequisite node -> weight (>= 0)")
+    prereqs: dict[str, float] = Field(
+        default_factory=dict, description="prerequisite node -> weight (>= 0)"
+    )
     frontier: float = Field(ge=0, le=10, description="global best level at the start")
     frontier_growth: float = Field(0.1, ge=0, le=2, description="frontier advance, levels/year")
     requirement: float = Field(gt=0, le=10, description="level sufficient for strategic use")
@@ -98,8 +106,9 @@ class Node(Strict):
     market_growth: float = Field(0.05, ge=-0.5, le=1, description="market growth, share/year")
     initial_level: float = Field(ge=0, le=10, description="best domestic level at the start")
     foreign_share: float = Field(0.5, ge=0, le=1, description="foreign share of the market")
-    exposure: float = Field(1.0, ge=0, le=1,
-                            description="share of foreign supply from the containing coalition")
+    exposure: float = Field(
+        1.0, ge=0, le=1, description="share of foreign supply from the containing coalition"
+    )
     access: float = Field(1.0, ge=0, le=1, description="foreign access at the start")
     source: str = ""
 
@@ -113,8 +122,7 @@ class NamedActor(Strict):
     region: str
     ownership: Ownership = "state"
     strategic_force: bool = False
-    capabilities: dict[str, float] = Field(default_factory=dict,
-                                           description="node -> level (0-10)")
+    capabilities: dict[str, float] = Field(default_factory=dict, description="node -> level (0-10)")
     cash: float = Field(0.0, ge=0, description="bn yuan at the start")
     size: float = Field(1.0, gt=0, description="relative size (weights inflows)")
     talent: float = Field(100.0, ge=0, description="researcher FTE")
@@ -137,14 +145,16 @@ class Population(Strict):
     kind: ActorKind
     count: int = Field(ge=0, description="actors at population_scale 1")
     name_prefix: str = ""
-    regions: dict[str, float] = Field(default_factory=dict,
-                                      description="region -> weight; empty = even")
+    regions: dict[str, float] = Field(
+        default_factory=dict, description="region -> weight; empty = even"
+    )
     ownership: dict[Ownership, float] = Field(default_factory=lambda: {"private": 1.0})
     strategic_force_share: float = Field(0.0, ge=0, le=1)
     areas: list[str] = Field(default_factory=list, description="areas worked on; empty = all")
     nodes_per_actor: int = Field(2, ge=0, le=8)
-    capability_mean: float = Field(0.4, ge=0, le=1.5,
-                                   description="mean level as a share of the node's initial level")
+    capability_mean: float = Field(
+        0.4, ge=0, le=1.5, description="mean level as a share of the node's initial level"
+    )
     capability_sigma: float = Field(0.5, ge=0, le=3, description="lognormal sigma of levels")
     size_alpha: float = Field(1.5, gt=0.5, le=10, description="Pareto tail of sizes")
     cash_mean: float = Field(0.01, ge=0, description="mean cash, bn yuan")
@@ -168,11 +178,13 @@ class ContainmentEvent(Strict):
     id: str
     date: DateText = Field(description="quarter (2022Q4) or ISO date (2022-10-07)")
     kind: EventKind
-    nodes: dict[str, float] = Field(default_factory=dict,
-                                    description="node -> foreign access from this date (0-1)")
+    nodes: dict[str, float] = Field(
+        default_factory=dict, description="node -> foreign access from this date (0-1)"
+    )
     actors: list[str] = Field(default_factory=list, description="named actors listed/delisted")
-    talent_access: float | None = Field(None, ge=0, le=1,
-                                        description="share of returnee flows still open")
+    talent_access: float | None = Field(
+        None, ge=0, le=1, description="share of returnee flows still open"
+    )
     description: str = ""
     source: str = ""
 
@@ -204,8 +216,9 @@ class Scenario(Strict):
     nodes: list[Node] = Field(min_length=1)
     actors: list[NamedActor] = Field(default_factory=list)
     populations: list[Population] = Field(default_factory=list)
-    population_scale: float = Field(1.0, gt=0, le=10,
-                                    description="multiplies every synthetic population count")
+    population_scale: float = Field(
+        1.0, gt=0, le=10, description="multiplies every synthetic population count"
+    )
     budgets: dict[BudgetChannel, Budget] = Field(default_factory=dict)
     regime: RegimeChoice = RegimeChoice()
     regimes: dict[str, UserRegime] = Field(default_factory=dict)
@@ -223,7 +236,7 @@ def vocabulary() -> set[str]:
         for name, info in model.model_fields.items():
             words.add(name)
             ann = info.annotation
-            for candidate in getattr(ann, "__args__", ()) + (ann,):
+            for candidate in (*getattr(ann, "__args__", ()), ann):
                 if isinstance(candidate, type) and issubclass(candidate, BaseModel):
                     if candidate is not model:
                         walk(candidate)

@@ -31,6 +31,10 @@ def cross_check(raw: dict[str, Any]) -> list[Issue]:
     return issues
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _items(raw: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
     value = raw.get(key)
     if not isinstance(value, list):
@@ -45,7 +49,9 @@ def _ids(raw: dict[str, Any], key: str, issues: list[Issue]) -> list[str]:
         if not isinstance(ident, str):
             continue
         if ident in seen:
-            issues.append(((key, i, "id"), f"duplicate id '{ident}'", "give every entry its own id"))
+            issues.append(
+                ((key, i, "id"), f"duplicate id '{ident}'", "give every entry its own id")
+            )
         seen.append(ident)
     return seen
 
@@ -56,7 +62,9 @@ def _unknown(kind: str, name: Any, known: list[str]) -> tuple[str, str]:
     return f"unknown {kind} '{name}'", fix
 
 
-def _check_nodes(raw: dict[str, Any], areas: list[str], nodes: list[str], issues: list[Issue]) -> None:
+def _check_nodes(
+    raw: dict[str, Any], areas: list[str], nodes: list[str], issues: list[Issue]
+) -> None:
     graph: dict[str, list[str]] = {}
     for i, node in _items(raw, "nodes"):
         if "area" in node and node["area"] not in areas:
@@ -78,9 +86,13 @@ def _check_nodes(raw: dict[str, Any], areas: list[str], nodes: list[str], issues
     cycle = find_cycle(graph)
     if cycle:
         first = next((i for i, n in _items(raw, "nodes") if n.get("id") == cycle[0]), 0)
-        issues.append((("nodes", first, "prereqs"),
-                       "prerequisites form a cycle: " + " -> ".join(cycle),
-                       "remove one edge of the cycle: technologies must form a DAG"))
+        issues.append(
+            (
+                ("nodes", first, "prereqs"),
+                "prerequisites form a cycle: " + " -> ".join(cycle),
+                "remove one edge of the cycle: technologies must form a DAG",
+            )
+        )
 
 
 def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
@@ -93,7 +105,7 @@ def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in graph.get(node, []):
             if state.get(nxt) == 1:
-                return [*stack[stack.index(nxt):], nxt]
+                return [*stack[stack.index(nxt) :], nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:
@@ -110,8 +122,9 @@ def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
-def _check_actors(raw: dict[str, Any], regions: list[str], nodes: list[str],
-                  issues: list[Issue]) -> None:
+def _check_actors(
+    raw: dict[str, Any], regions: list[str], nodes: list[str], issues: list[Issue]
+) -> None:
     for i, actor in _items(raw, "actors"):
         if "region" in actor and actor["region"] not in regions:
             issues.append((("actors", i, "region"), *_unknown("region", actor["region"], regions)))
@@ -123,26 +136,36 @@ def _check_actors(raw: dict[str, Any], regions: list[str], nodes: list[str],
             if name not in nodes:
                 issues.append((path, *_unknown("node", name, nodes)))
             if isinstance(level, int | float) and not 0 <= level <= 10:
-                issues.append((path, f"level {level} is outside the 0-10 scale",
-                               "use a level between 0 and 10"))
+                issues.append(
+                    (
+                        path,
+                        f"level {level} is outside the 0-10 scale",
+                        "use a level between 0 and 10",
+                    )
+                )
 
 
-def _check_populations(raw: dict[str, Any], regions: list[str], areas: list[str],
-                       issues: list[Issue]) -> None:
+def _check_populations(
+    raw: dict[str, Any], regions: list[str], areas: list[str], issues: list[Issue]
+) -> None:
     for i, pop in _items(raw, "populations"):
         for name in pop.get("regions") or {}:
             if name not in regions:
-                issues.append((("populations", i, "regions", name),
-                               *_unknown("region", name, regions)))
+                issues.append(
+                    (("populations", i, "regions", name), *_unknown("region", name, regions))
+                )
         for j, name in enumerate(pop.get("areas") or []):
             if name not in areas:
                 issues.append((("populations", i, "areas", j), *_unknown("area", name, areas)))
         for key in ("alignment", "market_orientation"):
             rng = pop.get(key)
-            if isinstance(rng, dict) and isinstance(rng.get("low"), int | float) and \
-                    isinstance(rng.get("high"), int | float) and rng["low"] > rng["high"]:
-                issues.append((("populations", i, key), "low is above high",
-                               "swap the two values"))
+            if (
+                isinstance(rng, dict)
+                and isinstance(rng.get("low"), int | float)
+                and isinstance(rng.get("high"), int | float)
+                and rng["low"] > rng["high"]
+            ):
+                issues.append((("populations", i, key), "low is above high", "swap the two values"))
 
 
 def _check_budgets(raw: dict[str, Any], issues: list[Issue]) -> None:
@@ -155,13 +178,19 @@ def _check_budgets(raw: dict[str, Any], issues: list[Issue]) -> None:
             continue
         for year, value in values.items():
             if isinstance(value, int | float) and value < 0:
-                issues.append((("budgets", channel, "values", year), f"negative budget {value}",
-                               "budgets are bn yuan per year and must be >= 0"))
+                issues.append(
+                    (
+                        ("budgets", channel, "values", year),
+                        f"negative budget {value}",
+                        "budgets are bn yuan per year and must be >= 0",
+                    )
+                )
 
 
-def _check_containment(raw: dict[str, Any], nodes: list[str], actors: list[str],
-                       issues: list[Issue]) -> None:
-    cal = raw.get("calendar") if isinstance(raw.get("calendar"), dict) else {}
+def _check_containment(
+    raw: dict[str, Any], nodes: list[str], actors: list[str], issues: list[Issue]
+) -> None:
+    cal = _mapping(raw.get("calendar"))
     start, end = cal.get("start"), cal.get("end")
     spy = cal.get("steps_per_year", 4) if cal.get("steps_per_year") in (1, 2, 4, 12) else 4
     span = None
@@ -172,11 +201,21 @@ def _check_containment(raw: dict[str, Any], nodes: list[str], actors: list[str],
             try:
                 parse_month(str(cal.get(key)))
             except ValueError:
-                issues.append((("calendar", key), f"'{cal.get(key)}' is not a quarter or date",
-                               "write a quarter like 2019Q1 or a date like 2019-01-01"))
+                issues.append(
+                    (
+                        ("calendar", key),
+                        f"'{cal.get(key)}' is not a quarter or date",
+                        "write a quarter like 2019Q1 or a date like 2019-01-01",
+                    )
+                )
     if span and span[1] < 0:
-        issues.append((("calendar", "end"), "the calendar ends before it starts",
-                       "set end to a quarter after start"))
+        issues.append(
+            (
+                ("calendar", "end"),
+                "the calendar ends before it starts",
+                "set end to a quarter after start",
+            )
+        )
     _ids(raw, "containment", issues)
     for i, event in _items(raw, "containment"):
         date = event.get("date")
@@ -184,31 +223,54 @@ def _check_containment(raw: dict[str, Any], nodes: list[str], actors: list[str],
             try:
                 at = step_index(str(start), str(date), spy)
                 if not span[0] <= at <= span[1]:
-                    issues.append((("containment", i, "date"),
-                                   f"date {date} is outside the calendar {start}..{end}",
-                                   "move the event inside the calendar or widen the calendar"))
+                    issues.append(
+                        (
+                            ("containment", i, "date"),
+                            f"date {date} is outside the calendar {start}..{end}",
+                            "move the event inside the calendar or widen the calendar",
+                        )
+                    )
             except ValueError:
-                issues.append((("containment", i, "date"), f"'{date}' is not a date",
-                               "write a quarter like 2022Q4 or a date like 2022-10-07"))
+                issues.append(
+                    (
+                        ("containment", i, "date"),
+                        f"'{date}' is not a date",
+                        "write a quarter like 2022Q4 or a date like 2022-10-07",
+                    )
+                )
         for name, access in (event.get("nodes") or {}).items():
             if name not in nodes:
                 issues.append((("containment", i, "nodes", name), *_unknown("node", name, nodes)))
             if isinstance(access, int | float) and not 0 <= access <= 1:
-                issues.append((("containment", i, "nodes", name), f"{access} is outside [0, 1]",
-                               "foreign access is a share between 0 and 1"))
+                issues.append(
+                    (
+                        ("containment", i, "nodes", name),
+                        f"{access} is outside [0, 1]",
+                        "foreign access is a share between 0 and 1",
+                    )
+                )
         for j, name in enumerate(event.get("actors") or []):
             if name not in actors:
                 issues.append((("containment", i, "actors", j), *_unknown("actor", name, actors)))
         kind = event.get("kind")
-        needs = {"item_control": "nodes", "entity_listing": "actors",
-                 "entity_delisting": "actors", "talent_restriction": "talent_access"}
+        needs = {
+            "item_control": "nodes",
+            "entity_listing": "actors",
+            "entity_delisting": "actors",
+            "talent_restriction": "talent_access",
+        }
         if kind in needs and not event.get(needs[kind]):
-            issues.append((("containment", i, needs[kind]),
-                           f"a {kind} event needs '{needs[kind]}'", f"add '{needs[kind]}:'"))
+            issues.append(
+                (
+                    ("containment", i, needs[kind]),
+                    f"a {kind} event needs '{needs[kind]}'",
+                    f"add '{needs[kind]}:'",
+                )
+            )
 
 
 def _check_regimes(raw: dict[str, Any], issues: list[Issue]) -> None:
-    user = raw.get("regimes") if isinstance(raw.get("regimes"), dict) else {}
+    user = _mapping(raw.get("regimes"))
     known = list(PRESETS) + list(user)
     for name, spec in user.items():
         base = spec.get("base", "new_national_system") if isinstance(spec, dict) else None
@@ -217,20 +279,36 @@ def _check_regimes(raw: dict[str, Any], issues: list[Issue]) -> None:
         seen = [name]
         while isinstance(base, str) and base in user:
             if base in seen:
-                issues.append((("regimes", name, "base"),
-                               "regime bases form a loop: " + " -> ".join([*seen, base]),
-                               "base one of them on a built-in preset"))
+                issues.append(
+                    (
+                        ("regimes", name, "base"),
+                        "regime bases form a loop: " + " -> ".join([*seen, base]),
+                        "base one of them on a built-in preset",
+                    )
+                )
                 break
             seen.append(base)
             nxt = user[base]
             base = nxt.get("base", "new_national_system") if isinstance(nxt, dict) else None
-    choice = raw.get("regime") if isinstance(raw.get("regime"), dict) else {}
+    choice = _mapping(raw.get("regime"))
     preset = choice.get("preset", "new_national_system")
     if preset not in known:
         issues.append((("regime", "preset"), *_unknown("regime", preset, known)))
-    mix = (choice.get("overrides") or {}).get("instrument_mix") if isinstance(
-        choice.get("overrides"), dict) else None
-    if isinstance(mix, dict) and len(mix) == 5 and all(
-            isinstance(v, int | float) for v in mix.values()) and sum(mix.values()) <= 0:
-        issues.append((("regime", "overrides", "instrument_mix"), "the instrument shares are all 0",
-                       "give at least one instrument a positive share"))
+    mix = (
+        (choice.get("overrides") or {}).get("instrument_mix")
+        if isinstance(choice.get("overrides"), dict)
+        else None
+    )
+    if (
+        isinstance(mix, dict)
+        and len(mix) == 5
+        and all(isinstance(v, int | float) for v in mix.values())
+        and sum(mix.values()) <= 0
+    ):
+        issues.append(
+            (
+                ("regime", "overrides", "instrument_mix"),
+                "the instrument shares are all 0",
+                "give at least one instrument a positive share",
+            )
+        )

@@ -10,8 +10,9 @@ from innostate.model.select import domestic_levels, slot_entries
 from innostate.model.state import ENTERPRISE_KINDS, STATUS, Floats, State
 
 
-def target_share(ap: AdoptionParams, level: Floats, frontier: Floats, requirement: Floats,
-                 access: Floats) -> Floats:
+def target_share(
+    ap: AdoptionParams, level: Floats, frontier: Floats, requirement: Floats, access: Floats
+) -> Floats:
     """Domestic market share buyers move towards, shape (J,).
 
     Buyers choose by the quality gap ``sharpness * (level / frontier - 1)`` plus
@@ -20,8 +21,11 @@ def target_share(ap: AdoptionParams, level: Floats, frontier: Floats, requiremen
     rest must buy domestic supply that is good enough, i.e. the usable share
     ``clip(1 - (requirement - level) / usable_band, 0, 1)``.
     """
-    logit = (ap.sharpness * (level / frontier - 1.0) + ap.procurement_preference
-             + ap.security_premium * (1.0 - access))
+    logit = (
+        ap.sharpness * (level / frontier - 1.0)
+        + ap.procurement_preference
+        + ap.security_premium * (1.0 - access)
+    )
     chosen = 1.0 / (1.0 + np.exp(-logit))
     usable = np.clip(1.0 - (requirement - level) / ap.usable_band, 0.0, 1.0)
     forced = (1.0 - access) * usable

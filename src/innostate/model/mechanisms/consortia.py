@@ -88,7 +88,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     present = members >= 0
     crossings = (_crosses_silo(state, np.maximum(members, 0), lead[:, None]) & present).sum(axis=1)
     pr.efficiency[rows] = 1.0 / (
-        1.0 + c.member_overhead * present.sum(axis=1)
+        1.0
+        + c.member_overhead * present.sum(axis=1)
         + c.silo_friction * (1 - r.coordination) * crossings
     )
     return state
@@ -98,4 +99,5 @@ def _crosses_silo(state: State, actor: Ints, lead: Ints) -> Bools:
     """True where actor and lead differ in ownership or in sector (research vs enterprise)."""
     a = state.actors
     research = np.isin(a.kind, RESEARCH_KINDS)
-    return (a.ownership[actor] != a.ownership[lead]) | (research[actor] != research[lead])
+    crosses: Bools = (a.ownership[actor] != a.ownership[lead]) | (research[actor] != research[lead])
+    return crosses

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from innostate.model.params import Params
-from innostate.model.state import State
 from innostate.model.select import slot_entries
+from innostate.model.state import State
 
 
 def step(state: State, params: Params, rng: np.random.Generator) -> State:
@@ -19,7 +19,9 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     """
     n = state.nodes
     align = params.regime.alignment
-    prestige = n.market_size * np.power(n.domestic_level / n.frontier + 1e-3, params.coordination.prestige_weight)
+    prestige = n.market_size * np.power(
+        n.domestic_level / n.frontier + 1e-3, params.coordination.prestige_weight
+    )
     n.allocation = align * n.priority + (1 - align) * prestige / prestige.sum()
     state.region_capability = capability_mass(state)
     state.region_allocation = align * n.priority[None, :] + (1 - align) * local_preference(

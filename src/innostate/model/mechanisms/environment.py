@@ -40,7 +40,9 @@ def _apply_events(state: State) -> None:
         changes = s.listing_event == e
         actors = s.listing_actor[changes]
         state.actors.entity_listed[actors] = s.listing_value[changes]
-        state.crisis |= bool(s.event_kind[e] == EVENT["entity_listing"] and s.listing_value[changes].any())
+        state.crisis |= bool(
+            s.event_kind[e] == EVENT["entity_listing"] and s.listing_value[changes].any()
+        )
         state.events.append((state.step, "containment", int(e), -1, 0.0))
 
 

@@ -11,7 +11,11 @@ from innostate.model.state import INSTRUMENT, SOURCE, STATUS, Floats, Ints, Stat
 
 
 def scores(
-    params: Params, progress: Floats, target: Floats, revenue: Floats, spent: Floats,
+    params: Params,
+    progress: Floats,
+    target: Floats,
+    revenue: Floats,
+    spent: Floats,
     grant: np.ndarray,
 ) -> tuple[Floats, Floats, Floats]:
     """Technical, application and weighted scores of reviewed projects, each in [0, 1].
@@ -24,8 +28,11 @@ def scores(
     ev, w = params.evaluation, params.regime.evaluation_weights
     tech = np.clip(np.divide(progress, target, out=np.zeros_like(progress), where=target > 0), 0, 1)
     app_denominator = spent * ev.application_revenue_ratio
-    app = np.clip(np.divide(revenue, app_denominator, out=np.zeros_like(revenue),
-                            where=app_denominator > 0), 0, 1)
+    app = np.clip(
+        np.divide(revenue, app_denominator, out=np.zeros_like(revenue), where=app_denominator > 0),
+        0,
+        1,
+    )
     total = max(w.technical + w.application, 1e-12)
     combined = (w.technical * tech + w.application * app) / total
     return tech, app, np.where(grant, tech, combined)
@@ -54,8 +61,12 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     elapsed = t - pr.start[rows] + 1
     duration = pr.end[rows] - pr.start[rows] + 1
     tech, app, score = scores(
-        params, pr.progress[rows], pr.target[rows] * elapsed / duration, pr.revenue[rows],
-        pr.spent[rows], pr.instrument[rows] == INSTRUMENT["basic_grant"],
+        params,
+        pr.progress[rows],
+        pr.target[rows] * elapsed / duration,
+        pr.revenue[rows],
+        pr.spent[rows],
+        pr.instrument[rows] == INSTRUMENT["basic_grant"],
     )
     bias = ev.misreporting * (1 - params.regime.monitoring) * rng.random(rows.size)
     reported = np.minimum(score + bias, 1.0 + ev.misreporting)
@@ -99,8 +110,9 @@ def _stop(state: State, rows: Ints, status: int) -> None:
     pr.status[rows] = status
     pr.stopped[rows] = state.step
     if status == STATUS["cut"]:
-        state.events.extend((state.step, "cut", int(r), int(pr.node[r]), float(pr.spent[r]))
-                            for r in rows)
+        state.events.extend(
+            (state.step, "cut", int(r), int(pr.node[r]), float(pr.spent[r])) for r in rows
+        )
 
 
 def _repay(state: State, rows: Ints) -> None:
@@ -139,14 +151,17 @@ def _follow_on(state: State, params: Params, rows: Ints) -> None:
     pr.target[rows] += promised(state, params, pr.node[rows], extra, term)
     pr.end[rows] += term
     pr.next_review[rows] = state.step + int(ev.review_interval_steps)
-    record_flow(state, SOURCE["central"], pr.instrument[rows], pr.lead[rows], pr.node[rows],
-                extra)
+    record_flow(state, SOURCE["central"], pr.instrument[rows], pr.lead[rows], pr.node[rows], extra)
 
 
 def _update_reputation(state: State, lead: Ints, score: Floats, rate: float) -> None:
     a = state.actors
     count = np.bincount(lead, minlength=a.count)
-    mean = np.divide(np.bincount(lead, weights=score, minlength=a.count), count,
-                     out=np.zeros(a.count), where=count > 0)
+    mean = np.divide(
+        np.bincount(lead, weights=score, minlength=a.count),
+        count,
+        out=np.zeros(a.count),
+        where=count > 0,
+    )
     reviewed = count > 0
     a.reputation[reviewed] = (1 - rate) * a.reputation[reviewed] + rate * mean[reviewed]

@@ -43,26 +43,49 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     has_node = best_node >= 0
     safe_node = np.maximum(best_node, 0)
     expected = (
-        n.market_size[safe_node] * best_level / n.frontier[safe_node]
+        n.market_size[safe_node]
+        * best_level
+        / n.frontier[safe_node]
         * params.regime.ip_appropriability
     )
     expected = expected / max(float(expected.max()), 1e-12)
     enterprise = np.isin(a.kind, ENTERPRISE_KINDS) & has_node
     vc_target = enterprise & (a.ownership == OWNER["private"])
     noise = rng.lognormal(0.0, 0.3, a.count)
-    _invest(state, params, KIND["vc_fund"], SOURCE["vc"], f.vc_deploy_rate,
-            np.where(vc_target, expected * noise, -np.inf), best_node)
+    _invest(
+        state,
+        params,
+        KIND["vc_fund"],
+        SOURCE["vc"],
+        f.vc_deploy_rate,
+        np.where(vc_target, expected * noise, -np.inf),
+        best_node,
+    )
     w = f.guidance_policy_weight
     priority = n.priority[safe_node] / max(float(n.priority.max()), 1e-12)
     hybrid = (1 - w) * expected + w * priority
-    _invest(state, params, KIND["guidance_fund"], SOURCE["guidance_fund"], f.guidance_deploy_rate,
-            np.where(enterprise, hybrid * noise, -np.inf), best_node)
+    _invest(
+        state,
+        params,
+        KIND["guidance_fund"],
+        SOURCE["guidance_fund"],
+        f.guidance_deploy_rate,
+        np.where(enterprise, hybrid * noise, -np.inf),
+        best_node,
+    )
     _lend(state, params)
     return state
 
 
-def _invest(state: State, params: Params, fund_kind: int, source: int, rate: float,
-            score: Floats, best_node: Ints) -> None:
+def _invest(
+    state: State,
+    params: Params,
+    fund_kind: int,
+    source: int,
+    rate: float,
+    score: Floats,
+    best_node: Ints,
+) -> None:
     """Match funds (largest first) to the best-scoring distinct firms, one deal each."""
     a, f = state.actors, params.finance
     funds = np.flatnonzero((a.kind == fund_kind) & (a.cash * rate >= f.min_deal))
@@ -79,8 +102,16 @@ def _invest(state: State, params: Params, fund_kind: int, source: int, rate: flo
     amount = a.cash[funds] * rate
     a.cash[funds] -= amount
     duration = int(f.deal_duration_steps)
-    rows = add_projects(state, best_node[firms], firms, INSTRUMENT["vc_backed"], amount, source,
-                        duration, promised(state, params, best_node[firms], amount, duration))
+    rows = add_projects(
+        state,
+        best_node[firms],
+        firms,
+        INSTRUMENT["vc_backed"],
+        amount,
+        source,
+        duration,
+        promised(state, params, best_node[firms], amount, duration),
+    )
     state.projects.investor[rows] = funds
     record_flow(state, source, INSTRUMENT["vc_backed"], firms, best_node[firms], amount)
 
@@ -92,8 +123,10 @@ def _lend(state: State, params: Params) -> None:
     threshold = np.quantile(n.priority, f.priority_lending_quantile)
     rows = np.flatnonzero(
         (pr.start[: pr.count] == state.step)
-        & np.isin(pr.instrument[: pr.count],
-                  (INSTRUMENT["directive"], INSTRUMENT["open_competition"], INSTRUMENT["horse_race"]))
+        & np.isin(
+            pr.instrument[: pr.count],
+            (INSTRUMENT["directive"], INSTRUMENT["open_competition"], INSTRUMENT["horse_race"]),
+        )
         & (n.priority[pr.node[: pr.count]] >= threshold)
         & (central > 0)
     )
@@ -110,5 +143,6 @@ def _lend(state: State, params: Params) -> None:
     pr.funding[rows, SOURCE["policy_bank"]] += loans
     pr.loan[rows] += loans
     pr.lender[rows] = lender
-    record_flow(state, SOURCE["policy_bank"], pr.instrument[rows], pr.lead[rows], pr.node[rows],
-                loans)
+    record_flow(
+        state, SOURCE["policy_bank"], pr.instrument[rows], pr.lead[rows], pr.node[rows], loans
+    )

@@ -117,8 +117,16 @@ def _local_programmes(
     a.cash[gov] = np.maximum(a.cash[gov], 0.0)
     ensure_slot(a, lead, node)
     duration = int(params.programmes.project_duration_steps)
-    rows = add_projects(state, node, lead, INSTRUMENT["local_programme"], per_project,
-                        SOURCE["local"], duration, promised(state, params, node, per_project, duration))
+    rows = add_projects(
+        state,
+        node,
+        lead,
+        INSTRUMENT["local_programme"],
+        per_project,
+        SOURCE["local"],
+        duration,
+        promised(state, params, node, per_project, duration),
+    )
     pr.local_funder[rows] = gov
     pr.duplicate[rows] = duplicate
     pr.next_review[rows] = state.step + int(params.evaluation.review_interval_steps)

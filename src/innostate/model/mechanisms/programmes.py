@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from innostate.model.ledger import record_flow, spend
-from innostate.model.params import Params
 from innostate.model.mechanisms.rnd import promised
+from innostate.model.params import Params
 from innostate.model.select import best_per_node, slot_entries, top_per_node
 from innostate.model.state import (
     INSTRUMENT,
@@ -63,42 +63,95 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     national_team = performer & (~private | a.strategic_force[actor])
     status = 0.5 * a.strategic_force[actor] + 0.5 * a.alignment[actor]
     ds = params.regime.directive_selection
-    _fund_single(state, params, node, actor, ds * status + (1 - ds) * observed, national_team,
-                 budget[0], INSTRUMENT["directive"])
-    _fund_single(state, params, node, actor, observed, open_eligible, budget[1],
-                 INSTRUMENT["open_competition"])
-    _fund_group(state, params, node, actor, observed, open_eligible, budget[2],
-                INSTRUMENT["horse_race"], int(p.horse_race_teams))
+    _fund_single(
+        state,
+        params,
+        node,
+        actor,
+        ds * status + (1 - ds) * observed,
+        national_team,
+        budget[0],
+        INSTRUMENT["directive"],
+    )
+    _fund_single(
+        state,
+        params,
+        node,
+        actor,
+        observed,
+        open_eligible,
+        budget[1],
+        INSTRUMENT["open_competition"],
+    )
+    _fund_group(
+        state,
+        params,
+        node,
+        actor,
+        observed,
+        open_eligible,
+        budget[2],
+        INSTRUMENT["horse_race"],
+        int(p.horse_race_teams),
+    )
     researcher = np.isin(a.kind[actor], RESEARCH_KINDS)
-    _fund_group(state, params, node, actor, observed, researcher, budget[3],
-                INSTRUMENT["basic_grant"], int(p.grants_per_node))
+    _fund_group(
+        state,
+        params,
+        node,
+        actor,
+        observed,
+        researcher,
+        budget[3],
+        INSTRUMENT["basic_grant"],
+        int(p.grants_per_node),
+    )
     _fund_services(state, params, budget[4])
     return state
 
 
-def _fund_single(state: State, params: Params, node: Ints, actor: Ints, score: Floats,
-                 eligible: Bools, budget: Floats, instrument: int) -> None:
+def _fund_single(
+    state: State,
+    params: Params,
+    node: Ints,
+    actor: Ints,
+    score: Floats,
+    eligible: Bools,
+    budget: Floats,
+    instrument: int,
+) -> None:
     winner = best_per_node(node, score, eligible, state.nodes.count)
     _commit(state, params, winner, budget, instrument, actor)
 
 
-def _fund_group(state: State, params: Params, node: Ints, actor: Ints, score: Floats,
-                eligible: Bools, budget: Floats, instrument: int, teams: int) -> None:
+def _fund_group(
+    state: State,
+    params: Params,
+    node: Ints,
+    actor: Ints,
+    score: Floats,
+    eligible: Bools,
+    budget: Floats,
+    instrument: int,
+    teams: int,
+) -> None:
     picks = top_per_node(node, score, eligible, state.nodes.count, teams)  # (J, teams)
     teams_found = (picks >= 0).sum(axis=1)
     per_team = np.where(teams_found > 0, budget / np.maximum(teams_found, 1), 0.0)
     state.ledger.central_pool += float(budget[teams_found == 0].sum())  # nobody could bid
     for rank in range(teams):  # a handful of ranks, each vectorised over nodes
         has_team = picks[:, rank] >= 0
-        rows = _commit(state, params, picks[:, rank], np.where(has_team, per_team, 0.0),
-                       instrument, actor)
+        rows = _commit(
+            state, params, picks[:, rank], np.where(has_team, per_team, 0.0), instrument, actor
+        )
         if instrument == INSTRUMENT["horse_race"]:
             state.projects.race[rows] = state.race_counter + state.projects.node[rows]
     state.race_counter += state.nodes.count
 
 
-def _commit(state: State, params: Params, entry: Ints, budget: Floats, instrument: int,
-            actor: Ints) -> Ints:
+def _commit(
+    state: State, params: Params, entry: Ints, budget: Floats, instrument: int, actor: Ints
+) -> Ints:
     """Create a project on every funded node led by its winning entry.
 
     Money of a funded node without any winner goes back to the pool.
@@ -109,8 +162,16 @@ def _commit(state: State, params: Params, entry: Ints, budget: Floats, instrumen
     leads = actor[entry[filled]]
     amounts = budget[filled]
     duration = int(params.programmes.project_duration_steps)
-    rows = add_projects(state, filled, leads, instrument, amounts, SOURCE["central"], duration,
-                        promised(state, params, filled, amounts, duration))
+    rows = add_projects(
+        state,
+        filled,
+        leads,
+        instrument,
+        amounts,
+        SOURCE["central"],
+        duration,
+        promised(state, params, filled, amounts, duration),
+    )
     state.projects.next_review[rows] = state.step + int(params.evaluation.review_interval_steps)
     record_flow(state, SOURCE["central"], instrument, leads, filled, amounts)
     return rows

@@ -115,15 +115,23 @@ def _projects(state: State, params: Params, rng: np.random.Generator) -> None:
     open_to_lead = np.where(a.entity_listed[lead], 0.0, 1.0)
     available = np.maximum(
         levels,
-        np.maximum(rp.domestic_supply * n.domestic_level[None, :],
-                   open_to_lead[:, None] * n.access[None, :] * n.frontier[None, :]),
+        np.maximum(
+            rp.domestic_supply * n.domestic_level[None, :],
+            open_to_lead[:, None] * n.access[None, :] * n.frontier[None, :],
+        ),
     )
     slot = ensure_slot(a, lead, node)
     own = a.cap_level[lead, slot]
     cluster = _cluster_share(state, a.region[lead], node)
     gained = progress(
-        rp, money, _difficulty(state, rp)[node], own, n.frontier[node], a.talent[lead],
-        _throttle(state, node, available), open_to_lead * n.access[node],
+        rp,
+        money,
+        _difficulty(state, rp)[node],
+        own,
+        n.frontier[node],
+        a.talent[lead],
+        _throttle(state, node, available),
+        open_to_lead * n.access[node],
         pr.efficiency[rows] * (1 + params.local_governments.cluster_bonus * cluster),
         rng.lognormal(0.0, rp.noise, rows.size),
     )
@@ -140,8 +148,10 @@ def _cluster_share(state: State, region: Ints, node: Ints) -> Floats:
     if mass.size == 0:
         return np.zeros(node.shape[0])
     total = mass.sum(axis=0)
-    return np.divide(mass[region, node], total[node], out=np.zeros(node.shape[0]),
-                     where=total[node] > 0)
+    share: Floats = np.divide(
+        mass[region, node], total[node], out=np.zeros(node.shape[0]), where=total[node] > 0
+    )
+    return share
 
 
 def _spillover(state: State, rp: RndParams, members: Ints, node: Ints, lead_level: Floats) -> None:
@@ -171,26 +181,37 @@ def _self_funded(state: State, params: Params, rng: np.random.Generator) -> None
     per_slot = budget[:, None] * used / np.maximum(used.sum(axis=1, keepdims=True), 1)
     f_idx, k_idx = np.nonzero(used)
     actor, node = firms[f_idx], nodes[f_idx, k_idx]
-    record_flow(state, SOURCE["enterprise"], INSTRUMENT["self_funded"], actor, node,
-                per_slot[f_idx, k_idx])
+    record_flow(
+        state, SOURCE["enterprise"], INSTRUMENT["self_funded"], actor, node, per_slot[f_idx, k_idx]
+    )
     # a firm buys prerequisites on the market: domestic supply or imports if open to it
     listed = a.entity_listed[actor]
-    supply = np.stack([
-        np.maximum(rp.domestic_supply * n.domestic_level, n.access * n.frontier),
-        rp.domestic_supply * n.domestic_level,
-    ])  # row 0: open to imports, row 1: entity-listed
-    throttle_by_listing = np.stack([
-        _throttle(state, np.arange(n.count), np.broadcast_to(supply[i], (n.count, n.count)))
-        for i in range(2)
-    ])
+    supply = np.stack(
+        [
+            np.maximum(rp.domestic_supply * n.domestic_level, n.access * n.frontier),
+            rp.domestic_supply * n.domestic_level,
+        ]
+    )  # row 0: open to imports, row 1: entity-listed
+    throttle_by_listing = np.stack(
+        [
+            _throttle(state, np.arange(n.count), np.broadcast_to(supply[i], (n.count, n.count)))
+            for i in range(2)
+        ]
+    )
     small = (a.kind[actor] == KIND["private_firm"]) & ~a.strategic_force[actor]
     difficulty = _difficulty(state, rp)[node] / np.where(
         small, 1.0 + rp.services_effect * n.services[node], 1.0
     )
     gained = progress(
-        rp, per_slot[f_idx, k_idx], difficulty, a.cap_level[actor, k_idx], n.frontier[node],
-        a.talent[actor], throttle_by_listing[listed.astype(np.int64), node],
-        np.where(listed, 0.0, n.access[node]), np.ones(actor.size),
+        rp,
+        per_slot[f_idx, k_idx],
+        difficulty,
+        a.cap_level[actor, k_idx],
+        n.frontier[node],
+        a.talent[actor],
+        throttle_by_listing[listed.astype(np.int64), node],
+        np.where(listed, 0.0, n.access[node]),
+        np.ones(actor.size),
         rng.lognormal(0.0, rp.noise, actor.size),
     )
     a.cap_level[actor, k_idx] += gained

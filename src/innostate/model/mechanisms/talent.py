@@ -21,15 +21,19 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     tp, a, pr, dt = params.talent, state.actors, state.projects, state.dt
     university_staff = a.talent[a.kind == KIND["university"]].sum()
     graduates = tp.graduation_rate * university_staff * dt
-    returnees = (tp.returnee_rate * params.regime.talent_programs * state.talent_access
-                 * a.talent.sum() * dt)
+    returnees = (
+        tp.returnee_rate * params.regime.talent_programs * state.talent_access * a.talent.sum() * dt
+    )
     newcomers = graduates + returnees
     a.talent *= 1.0 - tp.attrition * dt
 
     rows = np.flatnonzero(pr.status[: pr.count] == STATUS["active"])
     team = np.concatenate([pr.lead[rows, None], pr.members[rows]], axis=1)
-    burn = np.repeat((pr.spent[rows] / np.maximum(state.step - pr.start[rows] + 1, 1))[:, None],
-                     team.shape[1], axis=1)
+    burn = np.repeat(
+        (pr.spent[rows] / np.maximum(state.step - pr.start[rows] + 1, 1))[:, None],
+        team.shape[1],
+        axis=1,
+    )
     present = team >= 0
     demand = np.bincount(team[present], weights=burn[present], minlength=a.count)
     hired = tp.hire_share * newcomers if demand.sum() > 0 else 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from innostate.model.params import Params
-from innostate.model.state import State
+from innostate.model.state import Bools, Floats, State
 
 
 def step(state: State, params: Params, rng: np.random.Generator) -> State:
@@ -19,7 +19,11 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     p = params.top_level_design
     n = state.nodes
     n.chokepoint = chokepoints(state, params)
-    if not (state.step == 0 or state.crisis or _plan_boundary(state, p.plan_period_years, p.plan_start_year)):
+    if not (
+        state.step == 0
+        or state.crisis
+        or _plan_boundary(state, p.plan_period_years, p.plan_start_year)
+    ):
         return state
     area_weight = state.schedule.area_weight[n.area]
     shortfall = np.clip((n.requirement - n.domestic_level) / n.requirement, 0.0, 1.0)
@@ -31,7 +35,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     return state
 
 
-def chokepoints(state: State, params: Params) -> np.ndarray:
+def chokepoints(state: State, params: Params) -> Bools:
     """Nodes below requirement, dependent on foreign supply, with access at risk or cut."""
     n = state.nodes
     at_risk = (n.access < 1.0) | (n.exposure > 0.5)
@@ -45,6 +49,7 @@ def _plan_boundary(state: State, period: float, start: float) -> bool:
     return first_quarter and round(year - start) % max(int(period), 1) == 0
 
 
-def _shares(weight: np.ndarray, exponent: float) -> np.ndarray:
+def _shares(weight: Floats, exponent: float) -> Floats:
     sharpened = np.power(np.maximum(weight, 1e-12) / max(weight.max(), 1e-12), exponent)
-    return sharpened / sharpened.sum()
+    shares: Floats = sharpened / sharpened.sum()
+    return shares

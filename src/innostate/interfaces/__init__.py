@@ -1,0 +1,1 @@
+"""User interfaces: they parse, call one library function and render."""

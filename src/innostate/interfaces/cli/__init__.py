@@ -1,0 +1,1 @@
+"""The ``innostate`` command line."""

@@ -1,0 +1,198 @@
+"""``innostate`` command line: run, scenarios, show, validate, regimes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from innostate.data import DEFAULT_SCENARIO, builtin_text, describe_builtin, list_builtin
+from innostate.scenario.errors import ScenarioError
+
+app = typer.Typer(
+    name="innostate",
+    help="Simulate China's new national system (新型举国体制) for core-technology breakthroughs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(exc: ScenarioError) -> typer.Exit:
+    err.print(f"[bold red]Invalid input[/] ({len(exc.problems)} problem(s)):")
+    for problem in exc.problems:
+        err.print(f"  - {problem}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="built-in name or YAML file")] = DEFAULT_SCENARIO,
+    regime: Annotated[str | None, typer.Option(help="regime preset or user-defined name")] = None,
+    seed: Annotated[int | None, typer.Option(help="root seed (default: the scenario's)")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Run one simulation and write its tables, summary.json and manifest.json."""
+    from innostate.experiments.run import simulate
+    from innostate.experiments.store import write_run
+    from innostate.scenario.load import load_scenario
+
+    try:
+        loaded = load_scenario(scenario)
+        result = _with_progress(
+            lambda tick: simulate(loaded, regime=regime, seed=seed, on_step=tick), quiet
+        )
+    except ScenarioError as exc:
+        raise _fail(exc) from None
+    folder = out_dir or Path("runs") / (
+        f"{loaded.name}-{result.manifest['regime']}-seed{result.manifest['seed']}"
+    )
+    written = write_run(result, folder)
+    _headline(result.summary)
+    out.print(f"Wrote {len(written)} files to [bold]{folder}[/]")
+
+
+def _with_progress(job, quiet: bool):  # type: ignore[no-untyped-def]
+    """Run ``job(tick)`` with a progress bar on a terminal, silently otherwise."""
+    if quiet or not err.is_terminal:
+        return job(None)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("run", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return job(tick)
+
+
+def _headline(summary: dict) -> None:  # type: ignore[type-arg]
+    table = Table(
+        title=f"{summary['scenario']} under {summary['regime']}, "
+        f"{summary['start']}..{summary['end']}"
+    )
+    table.add_column("indicator")
+    table.add_column("value", justify="right")
+    rows = [
+        ("actors", f"{summary['actors']:,}"),
+        (
+            "self-reliance index, start -> end",
+            f"{summary['self_reliance_start']:.3f} -> {summary['self_reliance_end']:.3f}",
+        ),
+        (
+            "nodes meeting requirement, start -> end",
+            f"{summary['nodes_meeting_requirement_start']} -> "
+            f"{summary['nodes_meeting_requirement_end']} of {summary['nodes']}",
+        ),
+        (
+            "chokepoints, start -> end",
+            f"{summary['chokepoints_start']} -> {summary['chokepoints_end']}",
+        ),
+        ("R&D spent (bn yuan)", f"{summary['rd_spent_bn']:,.1f}"),
+        *[
+            (f"  committed from {k} (bn yuan)", f"{v:,.1f}")
+            for k, v in summary["money_by_source_bn"].items()
+        ],
+        (
+            "waste: cut or duplicate projects (bn yuan)",
+            f"{summary['waste_bn']:,.1f} ({100 * summary['waste_share']:.1f}%)",
+        ),
+        (
+            "projects / cut / duplicates",
+            f"{summary['projects']} / {summary['projects_cut']} / {summary['duplicate_projects']}",
+        ),
+        ("breakthroughs", str(summary["breakthroughs"])),
+        ("breakthroughs per 100 bn yuan", f"{summary['breakthroughs_per_100bn']:.3f}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    out.print(table)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the built-in scenarios."""
+    table = Table(title="Built-in scenarios")
+    table.add_column("name")
+    table.add_column("description")
+    for name, text in describe_builtin().items():
+        table.add_row(name + (" (default)" if name == DEFAULT_SCENARIO else ""), text)
+    out.print(table)
+
+
+@app.command()
+def regimes() -> None:
+    """List the built-in regime presets."""
+    from innostate.scenario.regimes import describe_presets
+
+    table = Table(title="Regime presets")
+    table.add_column("name")
+    table.add_column("description")
+    for name, text in describe_presets().items():
+        table.add_row(name, text)
+    out.print(table)
+
+
+@app.command()
+def show(scenario: Annotated[str, typer.Argument(help="built-in scenario name")]) -> None:
+    """Print a built-in scenario's YAML, to copy and edit."""
+    if scenario not in list_builtin():
+        err.print(
+            f"No built-in scenario '{scenario}'. Fix: use one of {', '.join(list_builtin())}."
+        )
+        raise typer.Exit(code=2)
+    sys.stdout.write(builtin_text(scenario))
+
+
+@app.command()
+def validate(path: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
+    """Check a scenario file: exit 0 when valid, 2 with every problem when not."""
+    from innostate.scenario.load import load_scenario
+
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as exc:
+        raise _fail(exc) from None
+    out.print(
+        f"{path}: valid scenario '{scenario.name}' ({len(scenario.nodes)} nodes, "
+        f"{len(scenario.actors)} named actors, {len(scenario.populations)} populations)"
+    )
+
+
+def main() -> None:
+    """Entry point of the ``innostate`` script.
+
+    Input problems exit with code 2 and their messages; anything unexpected is
+    a bug in innostate: it exits with code 1 and a one-line message, with the
+    traceback shown only when INNOSTATE_DEBUG is set.
+    """
+    import os
+
+    try:
+        app(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if os.environ.get("INNOSTATE_DEBUG"):
+            raise
+        err.print(f"[bold red]innostate failed:[/] {type(exc).__name__}: {exc}", soft_wrap=True)
+        err.print(
+            "This is a bug, not a problem with your input: rerun with INNOSTATE_DEBUG=1 "
+            "and report the traceback."
+        )
+        raise SystemExit(1) from None

@@ -1,0 +1,76 @@
+"""The command line, run in-process."""
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from innostate.interfaces.cli.main import app
+
+runner = CliRunner()
+BROKEN = Path(__file__).parent.parent / "scenario" / "broken"
+
+
+def test_run_writes_tables_summary_manifest_and_prints_headlines(tmp_path):
+    result = runner.invoke(app, ["run", "tiny", "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "self-reliance index" in result.output and "breakthroughs" in result.output
+    for name in (
+        "nodes",
+        "areas",
+        "flows",
+        "projects",
+        "events",
+        "breakthroughs",
+        "ledger",
+        "actors",
+    ):
+        assert (tmp_path / f"{name}.parquet").stat().st_size > 0
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["regime"] == "new_national_system" and manifest["seed"] == 7
+    assert len(manifest["scenario_hash"]) == 64
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["scenario"] == "tiny"
+
+
+def test_same_inputs_give_byte_identical_parquet(tmp_path):
+    for folder in ("a", "b"):
+        runner.invoke(
+            app,
+            [
+                "run",
+                "tiny",
+                "--seed",
+                "5",
+                "--regime",
+                "market_led",
+                "--out",
+                str(tmp_path / folder),
+                "-q",
+            ],
+        )
+    for path in (tmp_path / "a").glob("*.parquet"):
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
+
+
+def test_validate_accepts_good_and_rejects_bad_files_with_exit_2():
+    good = runner.invoke(app, ["validate", "src/innostate/data/scenarios/tiny.yaml"])
+    assert good.exit_code == 0 and "valid scenario 'tiny'" in good.output
+    bad = runner.invoke(app, ["validate", str(BROKEN / "many.yaml")])
+    assert bad.exit_code == 2
+    assert "unknown node 'lithografy'" in bad.output and "Traceback" not in bad.output
+
+
+def test_run_on_bad_input_exits_2_without_traceback():
+    result = runner.invoke(app, ["run", str(BROKEN / "cycle.yaml"), "-q"])
+    assert result.exit_code == 2
+    assert "cycle" in result.output and "Traceback" not in result.output
+
+
+def test_scenarios_show_and_regimes_list_what_is_built_in():
+    listing = runner.invoke(app, ["scenarios"])
+    assert "tiny" in listing.output
+    shown = runner.invoke(app, ["show", "tiny"])
+    assert shown.exit_code == 0 and shown.output.startswith("# tiny")
+    assert runner.invoke(app, ["show", "nope"]).exit_code == 2
+    assert "market_led" in runner.invoke(app, ["regimes"]).output

@@ -1,0 +1,116 @@
+import numpy as np
+
+from innostate.model.mechanisms import evaluation
+from innostate.model.state import INSTRUMENT, SOURCE, STATUS, add_projects
+
+from factory import actor, rng, world
+
+
+def _prototype(application_weight: float):
+    """A project on track technically whose result has no users (no revenue)."""
+    w = world(
+        actors=[actor("lab", kind="research_institute", capabilities={"a": 4.0})],
+        regime={
+            "evaluation_weights": {
+                "technical": 1 - application_weight,
+                "application": application_weight,
+            },
+            "monitoring": 1.0,
+        },
+        parameters={"evaluation": {"cut_threshold": 0.6}},
+    )
+    s = w.state
+    add_projects(
+        s,
+        np.array([0]),
+        np.array([0]),
+        INSTRUMENT["directive"],
+        np.array([8.0]),
+        SOURCE["central"],
+        12,
+        np.array([1.2]),
+    )
+    p = s.projects
+    s.step = p.next_review[0] = 3
+    p.progress[0], p.spent[0], p.budget[0] = 0.4, 2.0, 6.0  # 0.4 achieved of 0.3 due: on track
+    evaluation.step(s, w.params, rng())
+    return w
+
+
+def test_application_weight_decides_the_fate_of_a_prototype_without_users():
+    kept, cut = _prototype(0.0), _prototype(0.5)
+    assert kept.state.projects.status[0] == STATUS["active"]
+    assert cut.state.projects.status[0] == STATUS["cut"]
+    assert np.isclose(cut.state.ledger.central_pool, 6.0)  # unspent money returns to the pool
+    assert cut.state.projects.budget[0] == 0.0
+
+
+def test_horse_race_keeps_only_the_best_team_at_review():
+    w = world(
+        actors=[actor(f"t{i}", capabilities={"a": 4.0}) for i in range(3)],
+        regime={"monitoring": 1.0},
+    )
+    s = w.state
+    rows = add_projects(
+        s,
+        np.zeros(3, dtype=np.int64),
+        np.arange(3),
+        INSTRUMENT["horse_race"],
+        np.full(3, 3.0),
+        SOURCE["central"],
+        12,
+        np.full(3, 1.2),
+    )
+    p = s.projects
+    p.race[rows], p.next_review[rows], s.step = 7, 3, 3
+    p.progress[rows] = [0.35, 0.5, 0.4]
+    p.spent[rows], p.revenue[rows] = 1.0, 1.0
+    evaluation.step(s, w.params, rng())
+    assert p.status[rows].tolist() == [STATUS["cut"], STATUS["active"], STATUS["cut"]]
+    assert (p.race[rows] == -1).all()
+
+
+def test_misreporting_shrinks_with_monitoring():
+    def bias(monitoring):
+        w = world(actors=[actor("x", capabilities={"a": 4.0})], regime={"monitoring": monitoring})
+        s = w.state
+        rows = add_projects(
+            s,
+            np.zeros(50, dtype=np.int64),
+            np.zeros(50, dtype=np.int64),
+            INSTRUMENT["directive"],
+            np.ones(50),
+            SOURCE["central"],
+            12,
+            np.ones(50),
+        )
+        s.step = 3
+        s.projects.next_review[rows] = 3
+        evaluation.step(s, w.params, rng())
+        p = s.projects
+        return float((p.reported_score[rows] - 0).mean())  # true score is 0: no progress
+
+    assert bias(0.0) > 0.15 and bias(1.0) == 0.0
+
+
+def test_successful_equity_projects_return_proceeds_to_their_fund():
+    w = world(
+        actors=[actor("firm", capabilities={"a": 4.0}), actor("vc", kind="vc_fund")],
+        regime={"evaluation_weights": {"technical": 1.0, "application": 0.0}},
+    )
+    s = w.state
+    add_projects(
+        s,
+        np.array([0]),
+        np.array([0]),
+        INSTRUMENT["vc_backed"],
+        np.array([1.0]),
+        SOURCE["vc"],
+        8,
+        np.array([0.5]),
+    )
+    p = s.projects
+    p.investor[0], p.progress[0], p.spent[0], p.budget[0] = 1, 0.6, 1.0, 0.0
+    s.step = 7
+    evaluation.step(s, w.params, rng())
+    assert np.isclose(s.actors.cash[1], 2.5 * 1.0)  # exit_multiple x invested x score 1

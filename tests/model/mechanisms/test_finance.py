@@ -1,0 +1,66 @@
+import numpy as np
+
+from innostate.model.mechanisms import finance
+from innostate.model.state import INSTRUMENT, SOURCE, add_projects
+
+from factory import actor, index, node, rng, world
+
+
+def _world(**regime):
+    return world(
+        nodes=[node("big", market_size=100.0), node("priority", market_size=1.0)],
+        actors=[
+            actor("startup", capabilities={"big": 5.0}),
+            actor("soe", kind="soe", capabilities={"priority": 5.0}),
+            actor("vc", kind="vc_fund", cash=10.0),
+            actor("gf", kind="guidance_fund", cash=10.0),
+            actor("bank", kind="policy_bank", cash=100.0),
+        ],
+        regime=regime,
+        parameters={"finance": {"guidance_policy_weight": 1.0}},
+    )
+
+
+def test_vc_invests_in_private_firms_and_guidance_funds_follow_priority():
+    w = _world()
+    s = w.state
+    s.nodes.priority[:] = [0.0, 1.0]
+    stock = s.money_stock()
+    finance.step(s, w.params, rng())
+    p = s.projects
+    deals = {
+        w.actor_ids[i]: w.actor_ids[f]
+        for i, f in zip(p.lead[: p.count], p.investor[: p.count], strict=True)
+    }
+    assert deals == {"startup": "vc", "soe": "gf"}
+    assert (p.instrument[: p.count] == INSTRUMENT["vc_backed"]).all()
+    assert np.isclose(s.actors.cash[index(w, "vc")], 9.0)  # vc_deploy_rate 0.1
+    assert np.isclose(s.money_stock(), stock)  # fund cash became project budget
+
+
+def test_policy_banks_lend_to_new_priority_mission_projects():
+    w = _world()
+    s = w.state
+    s.nodes.priority[:] = [0.2, 0.8]
+    add_projects(
+        s,
+        np.array([1, 0]),
+        np.array([1, 0]),
+        INSTRUMENT["directive"],
+        np.array([4.0, 4.0]),
+        SOURCE["central"],
+        12,
+        np.array([1.0, 1.0]),
+    )
+    finance.step(s, w.params, rng())
+    loans = s.projects.loan[:2]
+    assert loans[0] > 0 and loans[1] == 0  # only the node at or above the priority quantile
+    assert np.isclose(loans[0], 0.5 * 4.0)  # bank_leverage
+
+
+def test_no_market_finance_means_no_deals_without_fund_capital():
+    w = _world(market_finance=0.0)
+    s = w.state
+    s.actors.cash[[index(w, "vc"), index(w, "gf")]] = 0.0
+    finance.step(s, w.params, rng())
+    assert s.projects.count == 0

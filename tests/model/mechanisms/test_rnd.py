@@ -1,0 +1,115 @@
+import numpy as np
+
+from innostate.model.mechanisms import rnd
+from innostate.model.params import RndParams
+from innostate.model.state import INSTRUMENT, SOURCE, add_projects
+
+from factory import actor, node, rng, world
+
+ONE = np.ones(1)
+
+
+def _progress(rp=None, money=1.0, level=4.0, access=1.0, throttle=1.0, talent=200.0):
+    return rnd.progress(
+        rp or RndParams(),
+        money * ONE,
+        10 * ONE,
+        level * ONE,
+        8 * ONE,
+        talent * ONE,
+        throttle * ONE,
+        access * ONE,
+        ONE,
+        ONE,
+    )[0]
+
+
+def test_cutting_foreign_access_removes_the_catch_up_speed_up():
+    open_, cut = _progress(access=1.0), _progress(access=0.0)
+    assert np.isclose(open_ / cut, 1 + RndParams().catch_up_bonus * 0.5)  # gap (8-4)/8
+
+
+def test_money_has_diminishing_returns():
+    one, two = _progress(money=1.0), _progress(money=2.0)
+    assert one < two < 2 * one
+
+
+def test_progress_slows_at_and_beyond_the_frontier():
+    below, at, beyond = _progress(level=7.9), _progress(level=8.0), _progress(level=9.0)
+    assert at < below and beyond < at
+
+
+def test_lagging_prerequisites_throttle_progress():
+    assert _progress(throttle=0.5) == 0.5 * _progress(throttle=1.0)
+
+
+def _project_world(listed: bool):
+    w = world(
+        nodes=[node("litho", requirement=6.0, frontier=8.0), node("chip", prereqs={"litho": 1.0})],
+        actors=[
+            actor("lead", capabilities={"chip": 4.0}, talent=1000, entity_listed=listed),
+            actor("member", capabilities={"chip": 2.0}),
+        ],
+        parameters={"rnd": {"noise": 0.0, "self_rd_rate": 0.0}},
+    )
+    s = w.state
+    rows = add_projects(
+        s,
+        np.array([1]),
+        np.array([0]),
+        INSTRUMENT["directive"],
+        np.array([12.0]),
+        SOURCE["central"],
+        12,
+        np.array([1.0]),
+    )
+    s.projects.members[rows, 0] = 1
+    return w
+
+
+def test_projects_spend_evenly_and_raise_the_lead_and_its_members():
+    w = _project_world(listed=False)
+    s = w.state
+    rnd.step(s, w.params, rng())
+    assert np.isclose(s.projects.spent[0], 1.0) and np.isclose(s.ledger.outflow, 1.0)
+    assert s.actors.cap_level[0, 0] > 4.0
+    assert s.actors.cap_level[1, 0] > 2.0  # spillover from the lead
+    assert np.isclose(s.nodes.domestic_level[1], s.actors.cap_level[0, 0])
+
+
+def test_an_entity_listed_lead_cannot_import_prerequisites():
+    free, listed = _project_world(False), _project_world(True)
+    for w in (free, listed):
+        rnd.step(w.state, w.params, rng())
+    assert listed.state.projects.progress[0] < free.state.projects.progress[0]
+
+
+def test_grants_build_knowledge_that_lowers_difficulty():
+    w = world(
+        actors=[actor("uni", kind="university", capabilities={"a": 3.0})],
+        parameters={"rnd": {"noise": 0.0}},
+    )
+    s = w.state
+    add_projects(
+        s,
+        np.array([0]),
+        np.array([0]),
+        INSTRUMENT["basic_grant"],
+        np.array([12.0]),
+        SOURCE["central"],
+        12,
+        np.array([1.0]),
+    )
+    before = rnd._difficulty(s, w.params.rnd)[0]
+    rnd.step(s, w.params, rng())
+    assert s.nodes.knowledge[0] > 0
+    assert rnd._difficulty(s, w.params.rnd)[0] < before
+
+
+def test_firms_do_self_funded_rnd_from_cash():
+    w = world(actors=[actor("firm", capabilities={"a": 4.0}, cash=4.0, talent=500)])
+    s = w.state
+    rnd.step(s, w.params, rng())
+    assert np.isclose(s.actors.cash[0], 3.0)  # self_rd_rate 0.25
+    assert np.isclose(s.ledger.outflow, 1.0)
+    assert s.actors.cap_level[0, 0] > 4.0
