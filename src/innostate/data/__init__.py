@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -12,6 +14,25 @@ DEFAULT_SCENARIO = "prc-2019"
 
 def _folder() -> Path:
     return Path(str(resources.files("innostate.data").joinpath("scenarios")))
+
+
+def facts_folder() -> Path:
+    """Folder of the packaged fact tables (each number with its source and confidence)."""
+    return Path(str(resources.files("innostate.data").joinpath("facts")))
+
+
+def load_facts(name: str) -> dict[str, Any]:
+    """A packaged YAML fact table by name (e.g. ``technologies``, ``chokepoints``)."""
+    loaded = yaml.safe_load((facts_folder() / f"{name}.yaml").read_text(encoding="utf-8"))
+    if not isinstance(loaded, dict):
+        raise ValueError(f"fact table {name} is not a mapping")
+    return loaded
+
+
+def load_rd_stats() -> list[dict[str, str]]:
+    """Rows of rd_stats.csv: year, metric, value, unit, source_url, confidence."""
+    with (facts_folder() / "rd_stats.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def list_builtin() -> list[str]:

@@ -51,6 +51,7 @@ def simulate(
     regime: str | None = None,
     seed: int | None = None,
     on_step: Callable[[int, int], None] | None = None,
+    containment: str | None = None,
 ) -> Result:
     """Run one simulation.
 
@@ -64,6 +65,8 @@ def simulate(
         Root seed; defaults to the scenario's. Same inputs and seed give the same tables.
     on_step
         Called as ``on_step(done, total)`` after each step, e.g. for a progress bar.
+    containment
+        Containment timeline: ``real`` (default), ``none`` or a variant of the scenario.
 
     Returns
     -------
@@ -74,7 +77,7 @@ def simulate(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     started = datetime.now(UTC)
-    world = build(scenario, regime=regime, seed=seed)
+    world = build(scenario, regime=regime, seed=seed, containment=containment)
     run_seed = scenario.seed if seed is None else seed
     rec = engine.run(world.state, world.params, np.random.SeedSequence(run_seed), on_step)
     result = tables(world, rec)
@@ -83,6 +86,7 @@ def simulate(
         "scenario": scenario.name,
         "scenario_hash": scenario_hash(scenario),
         "regime": world.regime_name,
+        "containment": world.containment,
         "seed": run_seed,
         "actors": world.state.actors.count,
         "steps": world.state.schedule.steps,

@@ -176,6 +176,8 @@ class Schedule:
     """Exogenous paths precomputed by the scenario layer, indexed by step."""
 
     budgets: Floats  # (T, channels) bn yuan per step, columns in BUDGET_CHANNELS order
+    earmark_budgets: Floats  # (T, E) bn yuan per step paid to one named actor each
+    earmark_actor: Ints  # (E,) the actor receiving each earmark
     event_step: Ints  # (E,)
     event_kind: Ints  # (E,)
     event_access: Floats  # (E, J) new foreign access, NaN where the event leaves a node alone

@@ -24,8 +24,9 @@ from innostate.model.state import (
     empty_projects,
 )
 from innostate.scenario.calendar import parse_month, step_count, step_index
-from innostate.scenario.regimes import apply_overrides, regime_from
-from innostate.scenario.schema import Budget, Population, Range, Scenario
+from innostate.scenario.errors import Problem, ScenarioError
+from innostate.scenario.regimes import PRESETS, apply_overrides, regime_from
+from innostate.scenario.schema import Budget, ContainmentEvent, Earmark, Population, Range, Scenario
 
 MAX_MEMBERS = 8  # width of the members column; consortia.max_members may use fewer
 
@@ -35,6 +36,7 @@ class World:
     """A ready-to-run model state with the names the model itself does not need."""
 
     scenario: Scenario
+    containment: str  # name of the containment timeline in use
     regime_name: str
     state: State
     params: Params
@@ -47,13 +49,35 @@ class World:
     named_count: int
 
 
-def build(scenario: Scenario, regime: str | None = None, seed: int | None = None) -> World:
+def build(
+    scenario: Scenario,
+    regime: str | None = None,
+    seed: int | None = None,
+    containment: str | None = None,
+) -> World:
     """Turn a scenario into model state.
 
     ``regime`` replaces the scenario's preset (keeping its overrides);
-    ``seed`` replaces its seed. Synthetic populations are drawn from a stream
-    spawned from the seed, separate from the run's own streams.
+    ``seed`` replaces its seed; ``containment`` picks a containment timeline
+    (``real``, the default, ``none`` or one of the scenario's variants).
+    Synthetic populations are drawn from a stream spawned from the seed,
+    separate from the run's own streams.
     """
+    known = {**PRESETS, **scenario.regimes}
+    if regime is not None and regime not in known:
+        raise ScenarioError(
+            [
+                Problem(
+                    scenario.name,
+                    "regime",
+                    f"unknown regime '{regime}'",
+                    f"use one of: {', '.join(known)}",
+                )
+            ]
+        )
+    scenario = scenario.model_copy(
+        update={"containment": containment_timeline(scenario, containment or "real")}
+    )
     regime_name = regime or scenario.regime.preset
     user = {name: (spec.base, _given(spec.overrides)) for name, spec in scenario.regimes.items()}
     params = apply_overrides(Params(), _given(scenario.parameters))
@@ -82,6 +106,7 @@ def build(scenario: Scenario, regime: str | None = None, seed: int | None = None
     nodes.domestic_level = domestic_levels(actors, nodes.count)
     return World(
         scenario,
+        containment or "real",
         regime_name,
         state,
         params,
@@ -93,6 +118,27 @@ def build(scenario: Scenario, regime: str | None = None, seed: int | None = None
         event_ids,
         len(scenario.actors),
     )
+
+
+def containment_timeline(scenario: Scenario, name: str) -> list[ContainmentEvent]:
+    """The events of a named containment timeline of the scenario."""
+    if name == "real":
+        return list(scenario.containment)
+    if name == "none":
+        return []
+    if name not in scenario.containment_variants:
+        names = ", ".join(["real", "none", *scenario.containment_variants])
+        raise ScenarioError(
+            [
+                Problem(
+                    scenario.name,
+                    "containment",
+                    f"unknown containment timeline '{name}'",
+                    f"use one of: {names}",
+                )
+            ]
+        )
+    return list(scenario.containment_variants[name])
 
 
 def _given(overrides: Any) -> dict[str, Any]:
@@ -269,8 +315,13 @@ def _population(
     }
 
 
-def budget_path(budget: Budget | None, start: str, steps: int, steps_per_year: int) -> Floats:
-    """Money per step: yearly values linearly interpolated, then grown at ``growth_after``."""
+def budget_path(
+    budget: Budget | Earmark | None, start: str, steps: int, steps_per_year: int
+) -> Floats:
+    """Money per step: yearly values linearly interpolated, then grown at ``growth_after``.
+
+    A budget's ``share`` (the part reaching the modelled technologies) scales the path.
+    """
     if budget is None or not budget.values:
         return np.zeros(steps)
     y0, m0 = parse_month(start)
@@ -280,7 +331,7 @@ def budget_path(budget: Budget | None, start: str, steps: int, steps_per_year: i
     yearly = np.interp(t, years, values)
     after = t > years[-1]
     yearly[after] = values[-1] * (1 + budget.growth_after) ** (t[after] - years[-1])
-    per_step: Floats = yearly / steps_per_year
+    per_step: Floats = yearly / steps_per_year * getattr(budget, "share", 1.0)
     return per_step
 
 
@@ -307,8 +358,11 @@ def _schedule(
             talent[e] = ev.talent_access
         listing.extend((e, actor_ids.index(a), ev.kind == "entity_listing") for a in ev.actors)
     y0, m0 = parse_month(cal.start)
+    earmarks = [budget_path(e, cal.start, steps, cal.steps_per_year) for e in s.earmarks]
     return Schedule(
         budgets=budgets,
+        earmark_budgets=np.stack(earmarks, axis=1) if earmarks else np.zeros((steps, 0)),
+        earmark_actor=np.array([actor_ids.index(e.actor) for e in s.earmarks], dtype=np.int64),
         event_step=np.array(
             [step_index(cal.start, ev.date, cal.steps_per_year) for ev in events], dtype=np.int64
         ),

@@ -165,10 +165,25 @@ class Population(Strict):
 
 
 class Budget(Strict):
-    """A yearly money path: values by year, linear between, growth after the last."""
+    """A yearly money path: values by year, linear between, growth after the last.
+
+    ``share`` is the part of the series that reaches the modelled technologies
+    (a national R&D series also pays for work outside the scenario's nodes).
+    """
 
     values: dict[int, float] = Field(description="year -> bn yuan per year (>= 0)")
     growth_after: float = Field(0.05, ge=-0.5, le=1, description="yearly growth after the data")
+    share: float = Field(1.0, ge=0, le=1, description="share reaching the modelled technologies")
+    source: str = ""
+
+
+class Earmark(Strict):
+    """Money paid into one named actor's cash, e.g. a fund phase's capital as it is paid in."""
+
+    id: str
+    actor: str = Field(description="named actor receiving the money")
+    values: dict[int, float] = Field(description="year -> bn yuan per year (>= 0)")
+    growth_after: float = Field(0.0, ge=-1, le=1, description="yearly growth after the data")
     source: str = ""
 
 
@@ -187,6 +202,17 @@ class ContainmentEvent(Strict):
     )
     description: str = ""
     source: str = ""
+
+
+class Milestone(Strict):
+    """A dated real-world milestone: the date a node reached a level, to set a run against."""
+
+    node: str
+    level: float = Field(ge=0, le=10, description="level the milestone shows was reached")
+    date: DateText
+    what: str = ""
+    source: str = ""
+    confidence: Literal["high", "medium", "low"] = "medium"
 
 
 class RegimeChoice(Strict):
@@ -220,9 +246,15 @@ class Scenario(Strict):
         1.0, gt=0, le=10, description="multiplies every synthetic population count"
     )
     budgets: dict[BudgetChannel, Budget] = Field(default_factory=dict)
+    earmarks: list[Earmark] = Field(default_factory=list)
     regime: RegimeChoice = RegimeChoice()
     regimes: dict[str, UserRegime] = Field(default_factory=dict)
     containment: list[ContainmentEvent] = Field(default_factory=list)
+    containment_variants: dict[str, list[ContainmentEvent]] = Field(
+        default_factory=dict,
+        description="alternative timelines by name; 'real' is `containment`, 'none' is empty",
+    )
+    milestones: list[Milestone] = Field(default_factory=list)
     parameters: ParameterOverrides = Field(  # type: ignore[valid-type]
         default_factory=ParameterOverrides, description="mechanism parameter overrides by group"
     )
@@ -242,7 +274,17 @@ def vocabulary() -> set[str]:
                         walk(candidate)
 
     walk(Scenario)
-    for group in (Population, NamedActor, Node, ContainmentEvent, Budget, Area, Range):
+    for group in (
+        Population,
+        NamedActor,
+        Node,
+        ContainmentEvent,
+        Budget,
+        Earmark,
+        Area,
+        Range,
+        Milestone,
+    ):
         walk(group)
     walk(overrides_model(Params))
     return words

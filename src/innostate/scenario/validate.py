@@ -28,6 +28,9 @@ def cross_check(raw: dict[str, Any]) -> list[Issue]:
     _check_budgets(raw, issues)
     _check_containment(raw, nodes, actors, issues)
     _check_regimes(raw, issues)
+    for i, milestone in _items(raw, "milestones"):
+        if "node" in milestone and milestone["node"] not in nodes:
+            issues.append((("milestones", i, "node"), *_unknown("node", milestone["node"], nodes)))
     return issues
 
 
@@ -216,57 +219,95 @@ def _check_containment(
                 "set end to a quarter after start",
             )
         )
-    _ids(raw, "containment", issues)
-    for i, event in _items(raw, "containment"):
-        date = event.get("date")
-        if date is not None and span:
-            try:
-                at = step_index(str(start), str(date), spy)
-                if not span[0] <= at <= span[1]:
-                    issues.append(
-                        (
-                            ("containment", i, "date"),
-                            f"date {date} is outside the calendar {start}..{end}",
-                            "move the event inside the calendar or widen the calendar",
-                        )
-                    )
-            except ValueError:
-                issues.append(
-                    (
-                        ("containment", i, "date"),
-                        f"'{date}' is not a date",
-                        "write a quarter like 2022Q4 or a date like 2022-10-07",
-                    )
-                )
-        for name, access in (event.get("nodes") or {}).items():
-            if name not in nodes:
-                issues.append((("containment", i, "nodes", name), *_unknown("node", name, nodes)))
-            if isinstance(access, int | float) and not 0 <= access <= 1:
-                issues.append(
-                    (
-                        ("containment", i, "nodes", name),
-                        f"{access} is outside [0, 1]",
-                        "foreign access is a share between 0 and 1",
-                    )
-                )
-        for j, name in enumerate(event.get("actors") or []):
-            if name not in actors:
-                issues.append((("containment", i, "actors", j), *_unknown("actor", name, actors)))
-        kind = event.get("kind")
-        needs = {
-            "item_control": "nodes",
-            "entity_listing": "actors",
-            "entity_delisting": "actors",
-            "talent_restriction": "talent_access",
-        }
-        if kind in needs and not event.get(needs[kind]):
+    timelines: list[tuple[tuple[str | int, ...], Any]] = [
+        (("containment",), raw.get("containment"))
+    ]
+    for name, events in _mapping(raw.get("containment_variants")).items():
+        if name in ("real", "none"):
             issues.append(
                 (
-                    ("containment", i, needs[kind]),
-                    f"a {kind} event needs '{needs[kind]}'",
-                    f"add '{needs[kind]}:'",
+                    ("containment_variants", name),
+                    f"'{name}' is a reserved timeline name",
+                    "rename the variant: 'real' is `containment`, 'none' is empty",
                 )
             )
+        timelines.append((("containment_variants", name), events))
+    for prefix, events in timelines:
+        _ids({"x": events}, "x", issues)
+        for i, event in _items({"x": events}, "x"):
+            _check_event(
+                event, (*prefix, i), str(start), str(end), spy, span, nodes, actors, issues
+            )
+    for i, earmark in _items(raw, "earmarks"):
+        if "actor" in earmark and earmark["actor"] not in actors:
+            issues.append((("earmarks", i, "actor"), *_unknown("actor", earmark["actor"], actors)))
+        for year, value in _mapping(earmark.get("values")).items():
+            if isinstance(value, int | float) and value < 0:
+                issues.append(
+                    (
+                        ("earmarks", i, "values", year),
+                        f"negative budget {value}",
+                        "budgets are bn yuan per year and must be >= 0",
+                    )
+                )
+
+
+def _check_event(
+    event: dict[str, Any],
+    path: tuple[str | int, ...],
+    start: str,
+    end: str,
+    spy: int,
+    span: tuple[int, int] | None,
+    nodes: list[str],
+    actors: list[str],
+    issues: list[Issue],
+) -> None:
+    date = event.get("date")
+    if date is not None and span:
+        try:
+            at = step_index(start, str(date), spy)
+            if not span[0] <= at <= span[1]:
+                issues.append(
+                    (
+                        (*path, "date"),
+                        f"date {date} is outside the calendar {start}..{end}",
+                        "move the event inside the calendar or widen the calendar",
+                    )
+                )
+        except ValueError:
+            issues.append(
+                (
+                    (*path, "date"),
+                    f"'{date}' is not a date",
+                    "write a quarter like 2022Q4 or a date like 2022-10-07",
+                )
+            )
+    for name, access in _mapping(event.get("nodes")).items():
+        if name not in nodes:
+            issues.append(((*path, "nodes", name), *_unknown("node", name, nodes)))
+        if isinstance(access, int | float) and not 0 <= access <= 1:
+            issues.append(
+                (
+                    (*path, "nodes", name),
+                    f"{access} is outside [0, 1]",
+                    "foreign access is a share between 0 and 1",
+                )
+            )
+    for j, name in enumerate(event.get("actors") or []):
+        if name not in actors:
+            issues.append(((*path, "actors", j), *_unknown("actor", name, actors)))
+    kind = event.get("kind")
+    needs = {
+        "item_control": "nodes",
+        "entity_listing": "actors",
+        "entity_delisting": "actors",
+        "talent_restriction": "talent_access",
+    }
+    if kind in needs and not event.get(needs[kind]):
+        issues.append(
+            ((*path, needs[kind]), f"a {kind} event needs '{needs[kind]}'", f"add '{needs[kind]}:'")
+        )
 
 
 def _check_regimes(raw: dict[str, Any], issues: list[Issue]) -> None:

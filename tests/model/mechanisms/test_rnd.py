@@ -34,9 +34,15 @@ def test_money_has_diminishing_returns():
     assert one < two < 2 * one
 
 
-def test_progress_slows_at_and_beyond_the_frontier():
-    below, at, beyond = _progress(level=7.9), _progress(level=8.0), _progress(level=9.0)
-    assert at < below and beyond < at
+def test_progress_is_braked_past_the_frontier():
+    rp = RndParams()
+    level = np.array([7.0, 8.0, 9.0])
+    new = rnd.advance(rp, level, np.full(3, 0.5), np.full(3, 8.0))
+    assert np.isclose(new[0], 7.5)  # all of it below the frontier
+    assert np.isclose(new[1] - 8.0, 0.5 * rp.frontier_brake)
+    assert 0 < new[2] - 9.0 < new[1] - 8.0  # further beyond, slower still
+    crossing = rnd.advance(rp, np.array([7.8]), np.array([0.5]), np.array([8.0]))[0]
+    assert np.isclose(crossing, 8.0 + 0.3 * rp.frontier_brake)
 
 
 def test_lagging_prerequisites_throttle_progress():

@@ -36,6 +36,9 @@ def run(
     scenario: Annotated[str, typer.Argument(help="built-in name or YAML file")] = DEFAULT_SCENARIO,
     regime: Annotated[str | None, typer.Option(help="regime preset or user-defined name")] = None,
     seed: Annotated[int | None, typer.Option(help="root seed (default: the scenario's)")] = None,
+    containment: Annotated[
+        str, typer.Option(help="containment timeline: real, none or a scenario variant")
+    ] = "real",
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
@@ -47,12 +50,16 @@ def run(
     try:
         loaded = load_scenario(scenario)
         result = _with_progress(
-            lambda tick: simulate(loaded, regime=regime, seed=seed, on_step=tick), quiet
+            lambda tick: simulate(
+                loaded, regime=regime, seed=seed, on_step=tick, containment=containment
+            ),
+            quiet,
         )
     except ScenarioError as exc:
         raise _fail(exc) from None
+    m = result.manifest
     folder = out_dir or Path("runs") / (
-        f"{loaded.name}-{result.manifest['regime']}-seed{result.manifest['seed']}"
+        f"{loaded.name}-{m['regime']}-{m['containment']}-seed{m['seed']}"
     )
     written = write_run(result, folder)
     _headline(result.summary)

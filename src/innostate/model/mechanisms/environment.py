@@ -15,13 +15,17 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     The frontier grows by ``frontier_growth * dt`` (capped at the top of the
     scale), markets grow, this step's containment events set foreign access on
     nodes, entity listings and talent flows, and the exogenous budgets of the
-    step arrive in the central pool and in actors' cash.
+    step arrive in the central pool and in actors' cash; earmarked money (a
+    fund phase paid in, say) goes to its named actor.
     """
     n, s, dt = state.nodes, state.schedule, state.dt
     n.frontier = np.minimum(n.frontier + n.frontier_growth * dt, params.environment.max_level)
     n.market_size = n.market_size * (1.0 + n.market_growth) ** dt
     _apply_events(state)
     _distribute_budgets(state, s.budgets[state.step], params.regime.market_finance)
+    earmarked = s.earmark_budgets[state.step]
+    np.add.at(state.actors.cash, s.earmark_actor, earmarked)
+    receive(state, float(earmarked.sum()))
     return state
 
 

@@ -35,18 +35,31 @@ def progress(
 
     ``productivity * (money / difficulty) ** returns_exponent`` scaled by
     absorptive capacity (``absorptive_floor`` rising to 1 at the frontier), talent
-    saturation ``talent / (talent + talent_half)``, the prerequisite throttle,
-    the catch-up speed-up ``1 + catch_up_bonus * access * relative gap`` and,
-    at or beyond the frontier, ``frontier_brake * exp(-beyond_decay * levels beyond)``.
+    saturation ``talent / (talent + talent_half)``, the prerequisite throttle and
+    the catch-up speed-up ``1 + catch_up_bonus * access * relative gap``.
+    :func:`advance` turns it into a new level, braking at the frontier.
     """
     absorb = rp.absorptive_floor + (1 - rp.absorptive_floor) * np.minimum(level / frontier, 1.0)
     gap = np.clip((frontier - level) / frontier, 0.0, 1.0)
     catch_up = 1.0 + rp.catch_up_bonus * access * gap
-    beyond = np.maximum(level - frontier, 0.0)
-    brake = np.where(level >= frontier, rp.frontier_brake * np.exp(-rp.beyond_decay * beyond), 1.0)
     base = rp.productivity * np.power(np.maximum(money, 0.0) / difficulty, rp.returns_exponent)
     talent_term = talent / (talent + rp.talent_half)
-    return base * absorb * talent_term * throttle * catch_up * brake * efficiency * noise
+    return base * absorb * talent_term * throttle * catch_up * efficiency * noise
+
+
+def advance(rp: RndParams, level: Floats, gain: Floats, frontier: Floats) -> Floats:
+    """New level after ``gain``: full speed up to the frontier, braked beyond it.
+
+    The part of the gain that would pass the frontier counts
+    ``frontier_brake * exp(-beyond_decay * levels already beyond)``: leading the
+    world is much slower than catching up.
+    """
+    to_frontier = np.maximum(frontier - level, 0.0)
+    used = np.minimum(gain, to_frontier)
+    beyond = np.maximum(level - frontier, 0.0)
+    rest = (gain - used) * rp.frontier_brake * np.exp(-rp.beyond_decay * beyond)
+    new_level: Floats = level + used + rest
+    return new_level
 
 
 def promised(state: State, params: Params, node: Ints, budget: Floats, duration: int) -> Floats:
@@ -135,11 +148,29 @@ def _projects(state: State, params: Params, rng: np.random.Generator) -> None:
         pr.efficiency[rows] * (1 + params.local_governments.cluster_bonus * cluster),
         rng.lognormal(0.0, rp.noise, rows.size),
     )
-    np.add.at(a.cap_level, (lead, slot), gained)
-    pr.progress[rows] += gained
+    # a lead with several projects on one node gains from each in turn
+    for rows_once in _first_occurrences(lead * n.count + node):
+        level = a.cap_level[lead[rows_once], slot[rows_once]]
+        new = advance(rp, level, gained[rows_once], n.frontier[node[rows_once]])
+        a.cap_level[lead[rows_once], slot[rows_once]] = new
+        pr.progress[rows[rows_once]] += new - level
     grants = pr.instrument[rows] == INSTRUMENT["basic_grant"]
     np.add.at(n.knowledge, node[grants], rp.knowledge_per_bn * money[grants])
     _spillover(state, rp, pr.members[rows], node, a.cap_level[lead, slot])
+
+
+def _first_occurrences(keys: Ints) -> list[Ints]:
+    """Split positions into rounds in which every key occurs at most once.
+
+    Round r holds the r-th occurrence of each key, so updates within a round
+    never collide; there are as many rounds as the most repeated key has rows.
+    """
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.searchsorted(sorted_keys, sorted_keys, side="left")
+    occurrence = np.empty_like(order)
+    occurrence[order] = np.arange(keys.size) - starts
+    return [np.flatnonzero(occurrence == r) for r in range(int(occurrence.max(initial=-1)) + 1)]
 
 
 def _cluster_share(state: State, region: Ints, node: Ints) -> Floats:
@@ -214,4 +245,4 @@ def _self_funded(state: State, params: Params, rng: np.random.Generator) -> None
         np.ones(actor.size),
         rng.lognormal(0.0, rp.noise, actor.size),
     )
-    a.cap_level[actor, k_idx] += gained
+    a.cap_level[actor, k_idx] = advance(rp, a.cap_level[actor, k_idx], gained, n.frontier[node])
