@@ -344,6 +344,7 @@ def _summary(
     reliance = self_reliance(rec.node["domestic_level"], rec.node["requirement"])
     index = (reliance * market).sum(axis=1) / market.sum(axis=1)
     spy = s.schedule.steps_per_year
+    broke_through = {node for _, node, _, _ in rec.breakthroughs}
     reached = {
         world.node_ids[j]: (
             None
@@ -351,6 +352,7 @@ def _summary(
             else {
                 "date": labels[int(s.nodes.reached_step[j])],
                 "years": round(float(s.nodes.reached_step[j]) / spy, 4),
+                "met_at_start": j not in broke_through,
             }
         )
         for j in range(s.nodes.count)
@@ -385,4 +387,39 @@ def _summary(
         "breakthroughs": len(breakthroughs),
         "breakthroughs_per_100bn": 100.0 * len(breakthroughs) / spent if spent > 0 else 0.0,
         "max_ledger_imbalance": float(rec.imbalance.max()),
+        "milestones": milestones_against_run(world, rec, labels),
     }
+
+
+def milestones_against_run(world: World, rec: Records, labels: list[str]) -> list[dict[str, Any]]:
+    """Each dated real milestone next to the date the run's domestic level reached its level.
+
+    ``run_date`` is None when the run never reached the level; ``lag_years`` is
+    run minus real (positive: the run is late). Milestones reached before the
+    run starts are marked ``before_start``.
+    """
+    from innostate.scenario.calendar import parse_month
+
+    sched = world.state.schedule
+    out = []
+    for m in world.scenario.milestones:
+        j = world.node_ids.index(m.node)
+        reached = np.flatnonzero(rec.node["domestic_level"][:, j] >= m.level)
+        year, month = parse_month(m.date)
+        real = year + (month - 1) / 12
+        run = sched.start_year + reached[0] / sched.steps_per_year if reached.size else None
+        out.append(
+            {
+                "node": m.node,
+                "level": m.level,
+                "what": m.what,
+                "real_date": m.date,
+                "confidence": m.confidence,
+                "before_start": real < sched.start_year,
+                "run_date": labels[int(reached[0])] if reached.size else None,
+                "lag_years": None
+                if run is None or real < sched.start_year
+                else round(float(run - real), 2),
+            }
+        )
+    return out

@@ -104,6 +104,8 @@ def build(
     from innostate.model.select import domestic_levels
 
     nodes.domestic_level = domestic_levels(actors, nodes.count)
+    # a node already meeting its requirement is not a breakthrough of this run
+    nodes.reached_step[nodes.domestic_level >= nodes.requirement] = 0
     return World(
         scenario,
         containment or "real",

@@ -91,7 +91,7 @@ def national_scenario(name: str) -> dict[str, Any]:
             for a in techs["areas"]
         ],
         "nodes": nodes,
-        "actors": _actors(plan["regions"], listed_at_start),
+        "actors": _actors(plan["regions"], listed_at_start, _level_shift(techs, spec)),
         "populations": _populations(plan, start_year),
         "budgets": _budgets(plan),
         "earmarks": _earmarks(plan),
@@ -134,7 +134,13 @@ def _nodes(techs: dict[str, Any], spec: dict[str, Any], start_year: int) -> list
     return out
 
 
-def _actors(regions: list[str], listed: set[str]) -> list[dict[str, Any]]:
+def _level_shift(techs: dict[str, Any], spec: dict[str, Any]) -> dict[str, float]:
+    """Per node, how far the start level lies below the 2019 level the profiles describe."""
+    return {n["id"]: n["level_2019"] - n[spec["level_field"]] for n in techs["nodes"]}
+
+
+def _actors(regions: list[str], listed: set[str], shift: dict[str, float]) -> list[dict[str, Any]]:
+    """Named actors; capabilities (judged for 2019) move down with their node's start level."""
     facts = load_facts("actors")
     named = {a["id"]: a for group in facts.values() if isinstance(group, list) for a in group}
     profiles = load_facts("actor_profiles")["actors"]
@@ -152,7 +158,10 @@ def _actors(regions: list[str], listed: set[str]) -> list[dict[str, Any]]:
                     "ownership", "private" if p["kind"] == "private_firm" else "state"
                 ),
                 "strategic_force": bool(p.get("strategic_force", False)),
-                "capabilities": dict(p.get("capabilities") or {}),
+                "capabilities": {
+                    node: round(max(level - shift[node], 0.5), 3)
+                    for node, level in (p.get("capabilities") or {}).items()
+                },
                 "size": float(p.get("size", 1.0)),
                 "talent": float(p.get("talent", 100.0)),
                 "alignment": float(p.get("alignment", 0.8)),

@@ -181,6 +181,40 @@ def validate(path: Annotated[Path, typer.Argument(help="scenario YAML file")]) -
     )
 
 
+data_app = typer.Typer(
+    help="The packaged facts behind the built-in scenarios.", no_args_is_help=True
+)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("sources")
+def data_sources(
+    table: Annotated[str | None, typer.Option(help="only this fact table")] = None,
+    csv_out: Annotated[bool, typer.Option("--csv", help="write CSV to standard output")] = False,
+) -> None:
+    """List every packaged fact with its source and confidence."""
+    from innostate.data.sources import FACT_TABLES, fact_rows
+
+    try:
+        rows = fact_rows(table)
+    except KeyError:
+        err.print(f"No fact table '{table}'. Fix: use one of {', '.join(FACT_TABLES)}.")
+        raise typer.Exit(code=2) from None
+    if csv_out:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    view = Table(title=f"{len(rows)} facts" + (f" in {table}" if table else ""))
+    for column in ("table", "key", "fact", "value", "source", "confidence"):
+        view.add_column(column, overflow="fold")
+    for row in rows:
+        view.add_row(*(row[c] for c in ("table", "key", "fact", "value", "source", "confidence")))
+    out.print(view)
+
+
 def main() -> None:
     """Entry point of the ``innostate`` script.
 
