@@ -11,17 +11,29 @@ from innostate.scenario.regimes import PRESETS
 
 
 def _small(name):
+    """National scenarios at a reduced population (about 1,500 synthetic actors)."""
     scenario = load_scenario(name)
-    if scenario.population_scale * sum(p.count for p in scenario.populations) > 5000:
-        scale = 5000 / sum(p.count for p in scenario.populations)
-        scenario = scenario.model_copy(update={"population_scale": scale})
+    synthetic = sum(p.count for p in scenario.populations)
+    if synthetic > 1500:
+        scenario = scenario.model_copy(update={"population_scale": 1500 / synthetic})
     return scenario
 
 
-@pytest.mark.parametrize("regime", sorted(PRESETS))
-@pytest.mark.parametrize("name", list_builtin())
-def test_runs_with_balanced_ledger_finite_outputs_and_levels_in_range(name, regime):
-    result = simulate(_small(name), regime=regime, seed=11)
+def _timelines(name):
+    return ["real", "none", *load_scenario(name).containment_variants]
+
+
+CASES = [
+    (name, regime, containment)
+    for name in list_builtin()
+    for regime in sorted(PRESETS)
+    for containment in _timelines(name)
+]
+
+
+@pytest.mark.parametrize(("name", "regime", "containment"), CASES)
+def test_runs_with_balanced_ledger_finite_outputs_and_levels_in_range(name, regime, containment):
+    result = simulate(_small(name), regime=regime, seed=11, containment=containment)
     assert (result.ledger["imbalance"] <= LEDGER_TOLERANCE).all()
     for table, frame in result.tables().items():
         numeric = frame.select_dtypes("number")

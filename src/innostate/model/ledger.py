@@ -24,8 +24,14 @@ def record_flow(
     """Add committed or spent money to this step's flows by performer kind and by node."""
     kinds = state.actors.kind[performer]
     instruments = np.broadcast_to(np.asarray(instrument), kinds.shape)
-    np.add.at(state.ledger.flows[source], (instruments, kinds), amount)
-    np.add.at(state.ledger.node_flows[source], (instruments, node), amount)
+    for table, column in (
+        (state.ledger.flows[source], kinds),
+        (state.ledger.node_flows[source], node),
+    ):
+        # bincount over the flattened (instrument, column) cell is far faster than add.at
+        width = table.shape[1]
+        cells = np.bincount(instruments * width + column, weights=amount, minlength=table.size)
+        table += cells.reshape(table.shape)
 
 
 def refund(state: State, rows: Ints) -> None:

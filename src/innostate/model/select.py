@@ -56,13 +56,23 @@ def top_per_node(node: Ints, score: Floats, eligible: Bools, n_nodes: int, k: in
     return out
 
 
+def slot_index(actors: Actors) -> tuple[Ints, Ints, Ints]:
+    """Flat positions, actors and nodes of the used capability slots, in row-major order.
+
+    The slot structure changes only when :func:`ensure_slot` gives an actor a
+    new node, so it is cached on the table between such changes.
+    """
+    if actors.slot_cache is None:
+        flat_node = actors.cap_node.ravel()
+        flat = np.flatnonzero(flat_node >= 0)
+        actors.slot_cache = (flat, flat // actors.cap_node.shape[1], flat_node[flat])
+    return actors.slot_cache
+
+
 def slot_entries(actors: Actors) -> tuple[Ints, Ints, Floats]:
     """Flatten the capability slots into (actor, node, level) entries, skipping empty slots."""
-    n, k = actors.cap_node.shape
-    flat_node = actors.cap_node.ravel()
-    used = flat_node >= 0
-    actor = np.repeat(np.arange(n), k)[used]
-    return actor, flat_node[used], actors.cap_level.ravel()[used]
+    flat, actor, node = slot_index(actors)
+    return actor, node, actors.cap_level.ravel()[flat]
 
 
 def ensure_slot(actors: Actors, actor: Ints, node: Ints) -> Ints:
@@ -87,6 +97,7 @@ def ensure_slot(actors: Actors, actor: Ints, node: Ints) -> Ints:
             continue
         s = int(np.argmin(np.where(row >= 0, actors.cap_level[a], -1.0)))
         actors.cap_node[a, s] = j
+        actors.slot_cache = None
         actors.cap_level[a, s] = 0.0
         actors.slot_revenue[a, s] = 0.0
         slots[i] = s

@@ -107,6 +107,8 @@ class Actors:
     entity_listed: Bools
     size: Floats  # relative size, weights the exogenous enterprise R&D and fund inflows
     slot_revenue: Floats  # (N, K) domestic revenue earned by each slot in the last step
+    # flat positions, actors and nodes of the used slots; rebuilt when a slot changes node
+    slot_cache: tuple[Ints, Ints, Ints] | None = field(default=None, repr=False, compare=False)
 
     @property
     def count(self) -> int:

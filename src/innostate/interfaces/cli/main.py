@@ -39,6 +39,10 @@ def run(
     containment: Annotated[
         str, typer.Option(help="containment timeline: real, none or a scenario variant")
     ] = "real",
+    scale: Annotated[
+        float | None,
+        typer.Option(min=0.0001, max=10, help="multiply synthetic populations (e.g. 0.01 to test)"),
+    ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
@@ -49,6 +53,8 @@ def run(
 
     try:
         loaded = load_scenario(scenario)
+        if scale is not None:
+            loaded = loaded.model_copy(update={"population_scale": scale})
         result = _with_progress(
             lambda tick: simulate(
                 loaded, regime=regime, seed=seed, on_step=tick, containment=containment

@@ -6,7 +6,7 @@ import numpy as np
 
 from innostate.model.ledger import receive
 from innostate.model.params import AdoptionParams, Params
-from innostate.model.select import domestic_levels, slot_entries
+from innostate.model.select import domestic_levels, slot_entries, slot_index
 from innostate.model.state import ENTERPRISE_KINDS, STATUS, Floats, State
 
 
@@ -54,16 +54,16 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     share = np.divide(weight, total[node], out=np.zeros_like(weight), where=total[node] > 0)
     earned = share * revenue[node]
     # nodes without a usable domestic supplier earn nothing: buyers go without
-    used = a.cap_node >= 0  # boolean indexing walks slots in the order of slot_entries
+    flat = slot_index(a)[0]
     a.slot_revenue = np.zeros(a.cap_node.shape)
-    a.slot_revenue[used] = earned
+    a.slot_revenue.ravel()[flat] = earned
     reinvested = ap.rd_reinvestment * earned
     np.add.at(a.cash, actor, reinvested)
     receive(state, float(reinvested.sum()))
 
     gap = np.maximum(n.frontier[node] - level, 0.0)
     learned = ap.learning_by_doing * share * gap
-    a.cap_level[used] += learned
+    a.cap_level.ravel()[flat] += learned  # ravel is a view of the contiguous table
     n.domestic_level = domestic_levels(a, n.count)
 
     pr = state.projects

@@ -6,7 +6,7 @@ import numpy as np
 
 from innostate.model.ledger import record_flow, spend
 from innostate.model.params import Params, RndParams
-from innostate.model.select import domestic_levels, ensure_slot, team_levels
+from innostate.model.select import domestic_levels, ensure_slot, slot_index, team_levels
 from innostate.model.state import (
     ENTERPRISE_KINDS,
     INSTRUMENT,
@@ -199,22 +199,18 @@ def _spillover(state: State, rp: RndParams, members: Ints, node: Ints, lead_leve
 
 def _self_funded(state: State, params: Params, rng: np.random.Generator) -> None:
     rp, n, a = params.rnd, state.nodes, state.actors
-    working = (a.cap_node >= 0).any(axis=1)
-    firms = np.flatnonzero(np.isin(a.kind, ENTERPRISE_KINDS) & (a.cash > 0) & working)
-    if firms.size == 0:
-        return
-    budget = a.cash[firms] * rp.self_rd_rate
-    a.cash[firms] -= budget
+    flat, actor, node = slot_index(a)
+    slots = np.bincount(actor, minlength=a.count)
+    firms = np.isin(a.kind, ENTERPRISE_KINDS) & (a.cash > 0) & (slots > 0)
+    budget = np.where(firms, a.cash * rp.self_rd_rate, 0.0)
+    a.cash -= budget
     spend(state, float(budget.sum()))
-
-    nodes = a.cap_node[firms]  # (F, K)
-    used = nodes >= 0
-    per_slot = budget[:, None] * used / np.maximum(used.sum(axis=1, keepdims=True), 1)
-    f_idx, k_idx = np.nonzero(used)
-    actor, node = firms[f_idx], nodes[f_idx, k_idx]
-    record_flow(
-        state, SOURCE["enterprise"], INSTRUMENT["self_funded"], actor, node, per_slot[f_idx, k_idx]
-    )
+    take = firms[actor]
+    if not take.any():
+        return
+    flat, actor, node = flat[take], actor[take], node[take]
+    money = budget[actor] / slots[actor]  # split evenly over the firm's nodes
+    record_flow(state, SOURCE["enterprise"], INSTRUMENT["self_funded"], actor, node, money)
     # a firm buys prerequisites on the market: domestic supply or imports if open to it
     listed = a.entity_listed[actor]
     supply = np.stack(
@@ -229,15 +225,15 @@ def _self_funded(state: State, params: Params, rng: np.random.Generator) -> None
             for i in range(2)
         ]
     )
-    small = (a.kind[actor] == KIND["private_firm"]) & ~a.strategic_force[actor]
-    difficulty = _difficulty(state, rp)[node] / np.where(
-        small, 1.0 + rp.services_effect * n.services[node], 1.0
-    )
+    small = (a.kind == KIND["private_firm"]) & ~a.strategic_force
+    relief = np.where(small[actor], 1.0 + rp.services_effect * n.services[node], 1.0)
+    levels = a.cap_level.ravel()  # a view: the table is contiguous
+    level = levels[flat]
     gained = progress(
         rp,
-        per_slot[f_idx, k_idx],
-        difficulty,
-        a.cap_level[actor, k_idx],
+        money,
+        _difficulty(state, rp)[node] / relief,
+        level,
         n.frontier[node],
         a.talent[actor],
         throttle_by_listing[listed.astype(np.int64), node],
@@ -245,4 +241,4 @@ def _self_funded(state: State, params: Params, rng: np.random.Generator) -> None
         np.ones(actor.size),
         rng.lognormal(0.0, rp.noise, actor.size),
     )
-    a.cap_level[actor, k_idx] = advance(rp, a.cap_level[actor, k_idx], gained, n.frontier[node])
+    levels[flat] = advance(rp, level, gained, n.frontier[node])
