@@ -22,7 +22,9 @@ from innostate.scenario.load import load_scenario
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--scenario", default="prc-2019")
     parser.add_argument("--regime", default=None)
     parser.add_argument("--containment", default="real")

@@ -18,6 +18,13 @@ def test_parameter_tables_match_the_declarations():
         assert f"| `{row['path']}` | {row['default']:g} |" in text
 
 
+def test_data_tables_match_the_facts():
+    text = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
+    assert refresh(text) == text, "run: python -m innostate.scenario.reference docs/data.md"
+    for part in ("nodes", "populations", "budgets", "containment", "milestones"):
+        assert f"<!-- data:{part} -->" in text
+
+
 def test_every_mechanism_has_a_section():
     text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
     for module in MECHANISMS:

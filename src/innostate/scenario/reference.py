@@ -1,4 +1,10 @@
-"""Reference tables of the parameters, generated from their declarations for docs/model.md."""
+"""Reference tables generated from the code and the facts, for docs/model.md and docs/data.md.
+
+    python -m innostate.scenario.reference docs/model.md docs/data.md
+
+rewrites every ``<!-- parameters:GROUP -->`` and ``<!-- data:PART -->`` block;
+tests fail when a committed document differs from what this gives.
+"""
 
 from __future__ import annotations
 
@@ -21,22 +27,82 @@ def parameter_table(group: str) -> str:
     return "\n".join(lines)
 
 
-_BLOCK = re.compile(r"<!-- parameters:(\w+) -->\n.*?<!-- /parameters -->", re.S)
+def data_table(part: str) -> str:
+    """Markdown table of one part of the built-in national data."""
+    from innostate.data import load_facts
+    from innostate.scenario.national import national_scenario
+
+    if part == "nodes":
+        lines = [
+            "| node | area | 2012 | 2019 | req. | difficulty | market | basis | confidence |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for n in load_facts("technologies")["nodes"]:
+            lines.append(
+                f"| `{n['id']}` | {n['area']} | {n['level_2012']:g} | {n['level_2019']:g} "
+                f"| {n['requirement']:g} | {n['difficulty']} | {n['market']} | {n['basis']} "
+                f"| {n['confidence']} |"
+            )
+    elif part == "containment":
+        lines = ["| event | date | effect in the model |", "|---|---|---|"]
+        facts = {e["id"]: e for e in load_facts("containment_events")["events"]}
+        for m in load_facts("containment_map")["events"]:
+            if m.get("effect") == "none":
+                effect = f"none: {m['reason']}"
+            else:
+                parts = [f"`{k}` -> {v:g}" for k, v in m.get("nodes", {}).items()]
+                parts += [f"lists `{a}`" for a in m.get("listings", [])]
+                if m.get("talent_access") is not None:
+                    parts.append(f"talent flows -> {m['talent_access']:g}")
+                effect = ", ".join(parts)
+            lines.append(f"| `{m['id']}` | {m.get('date', facts[m['id']]['date'])} | {effect} |")
+    elif part == "milestones":
+        lines = ["| node | level | date | milestone |", "|---|---|---|---|"]
+        for m in load_facts("milestone_map")["milestones"]:
+            lines.append(f"| `{m['node']}` | {m['level']:g} | {m['date']} | {m['meaning']} |")
+    elif part == "populations":
+        lines = [
+            "| population | kind | count | researchers each (FTE) | basis |",
+            "|---|---|---|---|---|",
+        ]
+        for p in national_scenario("prc-2019")["populations"]:
+            lines.append(
+                f"| {p['name_prefix']} | {p['kind']} | {p['count']:,} | {p['talent_mean']:g} "
+                f"| {p['source']} |"
+            )
+    elif part == "budgets":
+        lines = [
+            "| channel | values (bn yuan/year) | share modelled | growth after | basis |",
+            "|---|---|---|---|---|",
+        ]
+        for channel, b in national_scenario("prc-2019")["budgets"].items():
+            values = ", ".join(f"{y}: {v:g}" for y, v in b["values"].items())
+            lines.append(
+                f"| {channel} | {values} | {b['share']:g} | {b['growth_after']:g} | {b['source']} |"
+            )
+    else:
+        raise KeyError(part)
+    return "\n".join(lines)
+
+
+_BLOCK = re.compile(r"<!-- (parameters|data):(\w+) -->\n.*?<!-- /\1 -->", re.S)
 
 
 def refresh(text: str) -> str:
-    """Rewrite every ``<!-- parameters:GROUP -->`` block of a document from the code."""
-    return _BLOCK.sub(
-        lambda m: (
-            f"<!-- parameters:{m.group(1)} -->\n{parameter_table(m.group(1))}\n<!-- /parameters -->"
-        ),
-        text,
-    )
+    """Rewrite every generated block of a document from the code and the facts."""
+
+    def table(match: re.Match[str]) -> str:
+        kind, name = match.group(1), match.group(2)
+        body = parameter_table(name) if kind == "parameters" else data_table(name)
+        return f"<!-- {kind}:{name} -->\n{body}\n<!-- /{kind} -->"
+
+    return _BLOCK.sub(table, text)
 
 
-if __name__ == "__main__":  # python -m innostate.scenario.reference docs/model.md
+if __name__ == "__main__":
     import sys
     from pathlib import Path
 
-    path = Path(sys.argv[1])
-    path.write_text(refresh(path.read_text(encoding="utf-8")), encoding="utf-8")
+    for arg in sys.argv[1:]:
+        path = Path(arg)
+        path.write_text(refresh(path.read_text(encoding="utf-8")), encoding="utf-8")
