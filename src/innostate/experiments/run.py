@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import platform
@@ -88,12 +89,14 @@ def simulate(
         "regime": world.regime_name,
         "containment": world.containment,
         "seed": run_seed,
+        "population_scale": scenario.population_scale,
         "actors": world.state.actors.count,
         "steps": world.state.schedule.steps,
         "started": started.isoformat(),
         "finished": datetime.now(UTC).isoformat(),
         "python": platform.python_version(),
         "numpy": np.__version__,
+        "parameters": dataclasses.asdict(world.params),
     }
     return result
 

@@ -63,18 +63,7 @@ def build(
     Synthetic populations are drawn from a stream spawned from the seed,
     separate from the run's own streams.
     """
-    known = {**PRESETS, **scenario.regimes}
-    if regime is not None and regime not in known:
-        raise ScenarioError(
-            [
-                Problem(
-                    scenario.name,
-                    "regime",
-                    f"unknown regime '{regime}'",
-                    f"use one of: {', '.join(known)}",
-                )
-            ]
-        )
+    check_choices(scenario, regime, containment)
     scenario = scenario.model_copy(
         update={"containment": containment_timeline(scenario, containment or "real")}
     )
@@ -122,24 +111,40 @@ def build(
     )
 
 
+def check_choices(scenario: Scenario, regime: str | None, containment: str | None) -> None:
+    """Raise ScenarioError when a run's regime or containment name is not known."""
+    problems = []
+    known = [*PRESETS, *scenario.regimes]
+    if regime is not None and regime not in known:
+        problems.append(
+            Problem(
+                scenario.name,
+                "regime",
+                f"unknown regime '{regime}'",
+                f"use one of: {', '.join(known)}",
+            )
+        )
+    timelines = ["real", "none", *scenario.containment_variants]
+    if containment is not None and containment not in timelines:
+        problems.append(
+            Problem(
+                scenario.name,
+                "containment",
+                f"unknown containment timeline '{containment}'",
+                f"use one of: {', '.join(timelines)}",
+            )
+        )
+    if problems:
+        raise ScenarioError(problems)
+
+
 def containment_timeline(scenario: Scenario, name: str) -> list[ContainmentEvent]:
     """The events of a named containment timeline of the scenario."""
     if name == "real":
         return list(scenario.containment)
     if name == "none":
         return []
-    if name not in scenario.containment_variants:
-        names = ", ".join(["real", "none", *scenario.containment_variants])
-        raise ScenarioError(
-            [
-                Problem(
-                    scenario.name,
-                    "containment",
-                    f"unknown containment timeline '{name}'",
-                    f"use one of: {names}",
-                )
-            ]
-        )
+    check_choices(scenario, None, name)
     return list(scenario.containment_variants[name])
 
 

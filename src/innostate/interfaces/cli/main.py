@@ -45,8 +45,9 @@ def run(
     ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    no_report: Annotated[bool, typer.Option("--no-report", help="skip report.html")] = False,
 ) -> None:
-    """Run one simulation and write its tables, summary.json and manifest.json."""
+    """Run one simulation; write its tables, summary.json, manifest.json and report.html."""
     from innostate.experiments.run import simulate
     from innostate.experiments.store import write_run
     from innostate.scenario.load import load_scenario
@@ -69,17 +70,21 @@ def run(
     )
     written = write_run(result, folder)
     _headline(result.summary)
+    if not no_report:
+        from innostate.interfaces.report import write_run_report
+
+        written.append(write_run_report(folder))
     out.print(f"Wrote {len(written)} files to [bold]{folder}[/]")
 
 
-def _with_progress(job, quiet: bool):  # type: ignore[no-untyped-def]
+def _with_progress(job, quiet: bool, label: str = "simulating"):  # type: ignore[no-untyped-def]
     """Run ``job(tick)`` with a progress bar on a terminal, silently otherwise."""
     if quiet or not err.is_terminal:
         return job(None)
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(
-        TextColumn("simulating"),
+        TextColumn(label),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeRemainingColumn(),
@@ -185,6 +190,77 @@ def validate(path: Annotated[Path, typer.Argument(help="scenario YAML file")]) -
         f"{path}: valid scenario '{scenario.name}' ({len(scenario.nodes)} nodes, "
         f"{len(scenario.actors)} named actors, {len(scenario.populations)} populations)"
     )
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="folder of a run or a comparison")],
+) -> None:
+    """Rebuild report.html of a finished run or comparison from its files."""
+    from innostate.interfaces.report import write_compare_report, write_run_report
+    from innostate.interfaces.report.run_report import RunFolderError
+
+    try:
+        if (run_dir / "comparison.json").exists():
+            path = write_compare_report(run_dir)
+        else:
+            path = write_run_report(run_dir)
+    except RunFolderError as exc:
+        err.print(str(exc), soft_wrap=True)
+        raise typer.Exit(code=2) from None
+    out.print(f"Wrote [bold]{path}[/]")
+
+
+@app.command()
+def compare(
+    scenario: Annotated[str, typer.Argument(help="built-in name or YAML file")] = DEFAULT_SCENARIO,
+    regimes: Annotated[
+        str, typer.Option(help="comma-separated regimes; the first is the baseline")
+    ] = "new_national_system,old_national_system,market_led",
+    containment: Annotated[
+        str, typer.Option(help="comma-separated containment timelines")
+    ] = "real",
+    replicates: Annotated[int, typer.Option(min=1, help="runs per cell (seeds)")] = 20,
+    seed: Annotated[int | None, typer.Option(help="root seed (default: the scenario's)")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="local worker processes")] = 1,
+    scale: Annotated[
+        float | None, typer.Option(min=0.0001, max=10, help="multiply synthetic populations")
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    no_report: Annotated[bool, typer.Option("--no-report", help="skip report.html")] = False,
+) -> None:
+    """Run a regime x containment grid as ensembles and compare the cells.
+
+    Finished runs are kept in OUT/runs: run the same command again to resume.
+    """
+    from innostate.experiments.compare import compare as run_grid
+    from innostate.scenario.load import load_scenario
+
+    names = [r.strip() for r in regimes.split(",") if r.strip()]
+    timelines = [c.strip() for c in containment.split(",") if c.strip()]
+    try:
+        loaded = load_scenario(scenario)
+        if scale is not None:
+            loaded = loaded.model_copy(update={"population_scale": scale})
+        root = loaded.seed if seed is None else seed
+        folder = out_dir or Path("runs") / f"compare-{loaded.name}-seed{root}"
+        result = _with_progress(
+            lambda tick: run_grid(
+                loaded, names, timelines, replicates, root, folder, workers=workers, on_run=tick
+            ),
+            quiet,
+            label="runs",
+        )
+    except ScenarioError as exc:
+        raise _fail(exc) from None
+    for line in result.reading:
+        out.print(f"- {line}", soft_wrap=True)
+    if not no_report:
+        from innostate.interfaces.report import write_compare_report
+
+        write_compare_report(folder)
+    out.print(f"Wrote the comparison of {len(result.runs)} runs to [bold]{folder}[/]")
 
 
 data_app = typer.Typer(

@@ -1,0 +1,6 @@
+"""Self-contained HTML reports (plotly.js embedded once, no network)."""
+
+from innostate.interfaces.report.compare_report import write_compare_report
+from innostate.interfaces.report.run_report import write_run_report
+
+__all__ = ["write_compare_report", "write_run_report"]
