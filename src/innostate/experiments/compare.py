@@ -25,16 +25,17 @@ from innostate.experiments.run import Result, scenario_hash, simulate
 from innostate.scenario.build import check_choices
 from innostate.scenario.schema import Scenario
 
-# end-of-run indicators compared across cells, with the direction that is better
-INDICATORS: dict[str, str] = {
-    "self_reliance_end": "higher",
-    "nodes_meeting_requirement_end": "higher",
-    "chokepoints_end": "lower",
-    "breakthroughs": "higher",
-    "breakthroughs_per_100bn": "higher",
-    "rd_spent_bn": "lower",
-    "waste_share": "lower",
-    "duplicate_projects": "lower",
+# end-of-run indicators compared across cells: label and the direction that is better
+# ("" where more is neither better nor worse, like money spent)
+INDICATORS: dict[str, tuple[str, str]] = {
+    "self_reliance_end": ("self-reliance index at the end", "higher"),
+    "nodes_meeting_requirement_end": ("technologies meeting their requirement", "higher"),
+    "chokepoints_end": ("chokepoints at the end", "lower"),
+    "breakthroughs": ("breakthroughs", "higher"),
+    "breakthroughs_per_100bn": ("breakthroughs per 100 bn yuan", "higher"),
+    "rd_spent_bn": ("R&D spent (bn yuan)", ""),
+    "waste_share": ("share of money wasted", "lower"),
+    "duplicate_projects": ("duplicate projects", "lower"),
 }
 # indicators tracked every step, for median lines and bands over time
 SERIES = ("self_reliance", "domestic_share", "nodes_meeting_requirement", "chokepoints")
@@ -209,7 +210,7 @@ def differences(
             if regime == baseline:
                 continue
             other = other.set_index("replicate").loc[base.index]
-            for name, better in INDICATORS.items():
+            for name, (_, better) in INDICATORS.items():
                 diff = (other[name] - base[name]).to_numpy()
                 picks = rng.integers(0, diff.size, size=(resamples, diff.size))
                 means = diff[picks].mean(axis=1)
@@ -240,24 +241,24 @@ def reading(diffs: pd.DataFrame) -> list[str]:
         base = group["baseline"].iloc[0]
         parts = []
         for row in clear.to_dict("records"):
-            good = (row["mean_difference"] > 0) == (row["better"] == "higher")
+            up = row["mean_difference"] > 0
+            verdict = ""
+            if row["better"]:
+                verdict = ", better" if up == (row["better"] == "higher") else ", worse"
             parts.append(
-                f"{_label(row['indicator'])} {'better' if good else 'worse'} by "
+                f"{INDICATORS[row['indicator']][0]} {'higher' if up else 'lower'} by "
                 f"{abs(row['mean_difference']):.3g} "
-                f"(95% CI {row['ci_low']:.3g} to {row['ci_high']:.3g})"
+                f"(95% CI {row['ci_low']:.3g} to {row['ci_high']:.3g}{verdict})"
             )
         head = f"Under {containment} containment, {regime} against {base}: "
         text = head + ("; ".join(parts) if parts else "no clear difference")
         if len(noise):
-            text += f". Within noise: {', '.join(_label(n) for n in noise['indicator'])}."
+            names = ", ".join(INDICATORS[n][0] for n in noise["indicator"])
+            text += f". Within noise: {names}."
         else:
             text += "."
         lines.append(text)
     return lines
-
-
-def _label(name: str) -> str:
-    return name.replace("_", " ").replace(" end", " at the end").replace("100bn", "100 bn yuan")
 
 
 def write_comparison(result: Comparison, out: Path) -> list[Path]:

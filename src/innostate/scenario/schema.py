@@ -60,6 +60,8 @@ def overrides_model(cls: type = Params, exclude: tuple[str, ...] = ()) -> type[B
     model: type[BaseModel] = create_model(
         f"{cls.__name__}Overrides", __config__=ConfigDict(extra="forbid"), **fields
     )
+    # registered under its own name so that scenarios pickle (to worker processes)
+    globals().setdefault(model.__name__, model)
     return model
 
 
@@ -286,5 +288,6 @@ def vocabulary() -> set[str]:
         Milestone,
     ):
         walk(group)
-    walk(overrides_model(Params))
+    walk(ParameterOverrides)
+    walk(RegimeOverrides)
     return words

@@ -125,7 +125,9 @@ def _bands(result: Comparison, name: str) -> str:
             )
         )
     fig.update_layout(
-        yaxis={"title": name.replace("_", " ")}, legend={"orientation": "h", "y": -0.25}
+        yaxis={"title": name.replace("_", " ")},
+        xaxis={"nticks": 14},
+        legend={"orientation": "h", "y": -0.25},
     )
     return figure(fig, f"chart-band-{name}", 440)
 
@@ -148,7 +150,7 @@ def _forest(result: Comparison) -> str:
     fig = make_subplots(
         rows=rows,
         cols=cols,
-        subplot_titles=[n.replace("_", " ") for n in names],
+        subplot_titles=[INDICATORS[n][0] for n in names],
         horizontal_spacing=0.25,
         vertical_spacing=0.08,
     )

@@ -23,7 +23,8 @@ p.note { color: #556; font-size: 13px; margin: 4px 0 8px; }
 .card { background: #f0f3f8; border-radius: 6px; padding: 10px 12px; }
 .card .v { font-size: 20px; font-weight: 600; } .card .k { font-size: 12px; color: #556; }
 table { border-collapse: collapse; font-size: 12px; width: 100%; }
-th, td { border-bottom: 1px solid #e3e6ec; padding: 4px 6px; text-align: left; vertical-align: top; }
+th, td { border-bottom: 1px solid #e3e6ec; padding: 4px 6px; text-align: left;
+         vertical-align: top; }
 th { background: #f0f3f8; position: sticky; top: 0; }
 .scroll { max-height: 420px; overflow: auto; }
 ul.reading li { margin: 4px 0; font-size: 14px; }
