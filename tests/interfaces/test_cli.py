@@ -74,3 +74,62 @@ def test_scenarios_show_and_regimes_list_what_is_built_in():
     assert shown.exit_code == 0 and shown.output.startswith("# tiny")
     assert runner.invoke(app, ["show", "nope"]).exit_code == 2
     assert "market_led" in runner.invoke(app, ["regimes"]).output
+
+
+def test_run_writes_a_report_unless_told_not_to(tmp_path):
+    with_report = runner.invoke(app, ["run", "tiny", "--out", str(tmp_path / "a"), "-q"])
+    assert with_report.exit_code == 0 and (tmp_path / "a" / "report.html").exists()
+    without = runner.invoke(app, ["run", "tiny", "--out", str(tmp_path / "b"), "-q", "--no-report"])
+    assert without.exit_code == 0 and not (tmp_path / "b" / "report.html").exists()
+    rebuilt = runner.invoke(app, ["report", str(tmp_path / "b")])
+    assert rebuilt.exit_code == 0 and (tmp_path / "b" / "report.html").exists()
+
+
+def test_report_on_a_folder_that_is_not_a_run_exits_2(tmp_path):
+    result = runner.invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not a finished run" in result.output and "Traceback" not in result.output
+
+
+def test_compare_writes_the_per_run_table_and_report(tmp_path):
+    import pandas as pd
+
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            "tiny",
+            "--regimes",
+            "new_national_system,market_led",
+            "--containment",
+            "real,severe",
+            "--replicates",
+            "2",
+            "--out",
+            str(tmp_path),
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    runs = pd.read_parquet(tmp_path / "runs.parquet")
+    assert len(runs) == 2 * 2 * 2 and runs["seed"].nunique() == 2
+    assert (tmp_path / "report.html").exists()
+    assert "market_led against new_national_system" in result.output
+
+
+def test_compare_with_an_unknown_regime_exits_2(tmp_path):
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            "tiny",
+            "--regimes",
+            "new_national_system,marxet_led",
+            "--replicates",
+            "1",
+            "--out",
+            str(tmp_path),
+            "-q",
+        ],
+    )
+    assert result.exit_code == 2 and "unknown regime 'marxet_led'" in result.output

@@ -7,6 +7,7 @@ import math
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from innostate.experiments.compare import INDICATORS, SERIES, Comparison, load_comparison
@@ -89,7 +90,7 @@ def _bands(result: Comparison, name: str) -> str:
     fig = go.Figure()
     series = result.series
     for (regime, containment), cell in series.groupby(["regime", "containment"], sort=False):
-        stats = cell.groupby("step")[name].quantile([0.1, 0.5, 0.9]).unstack()
+        stats = cell.groupby("step")[name].quantile(np.array([0.1, 0.5, 0.9])).unstack()
         dates = cell.groupby("step")["date"].first()
         colour, dash = _style(result, str(regime), str(containment))
         label = f"{regime} / {containment}"

@@ -452,7 +452,9 @@ def _network(run: dict[str, Any], limit: int = 120) -> str:
     return figure(fig, "chart-network", 620) + table(metrics, scroll=False)
 
 
-def _layout(ids: list[str], links: pd.DataFrame, iterations: int = 150) -> dict[str, tuple]:
+def _layout(
+    ids: list[str], links: pd.DataFrame, iterations: int = 150
+) -> dict[str, tuple[float, float]]:
     """A deterministic force-directed layout (Fruchterman-Reingold) of a small graph."""
     n = len(ids)
     angle = 2 * np.pi * np.arange(n) / max(n, 1)
