@@ -78,23 +78,38 @@ def run(
 
 
 def _with_progress(job, quiet: bool, label: str = "simulating"):  # type: ignore[no-untyped-def]
-    """Run ``job(tick)`` with a progress bar on a terminal, silently otherwise."""
+    """Run ``job(tick)`` with a progress bar (done, total, ETA) on a terminal, quiet otherwise.
+
+    The ETA is the mean time per item done in this session times the items left
+    (items resumed from disk do not count towards the speed).
+    """
     if quiet or not err.is_terminal:
         return job(None)
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    import time
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
         TextColumn(label),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
-        TimeRemainingColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[eta]}"),
         console=err,
         transient=True,
     ) as bar:
-        task = bar.add_task("run", total=None)
+        task = bar.add_task(label, total=None, eta="")
+        start: list[float] = []
 
         def tick(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            if not start:
+                start.extend((time.monotonic(), done))
+            elapsed, first = time.monotonic() - start[0], start[1]
+            eta = ""
+            if done > first and done < total:
+                left = elapsed / (done - first) * (total - done)
+                eta = f"ETA {int(left // 60)}:{int(left % 60):02d}"
+            bar.update(task, completed=done, total=total, eta=eta)
 
         return job(tick)
 
@@ -255,7 +270,7 @@ def compare(
     except ScenarioError as exc:
         raise _fail(exc) from None
     for line in result.reading:
-        out.print(f"- {line}", soft_wrap=True)
+        out.print(f"- {line}", soft_wrap=True, highlight=False, markup=False)
     if not no_report:
         from innostate.interfaces.report import write_compare_report
 

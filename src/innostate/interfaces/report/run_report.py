@@ -28,6 +28,11 @@ KIND_COLOURS = {
     "central_leadership": "#000000",
     "leading_group": "#222222",
 }
+LEVEL_LINES = (  # small multiples: column, legend name, line style
+    ("domestic_level", "domestic level", {"color": "#1f78b4"}),
+    ("frontier", "frontier", {"color": "#555", "dash": "dash"}),
+    ("requirement", "requirement", {"color": "#c0392b", "dash": "dot"}),
+)
 FUNDING = ("central", "local", "enterprise", "guidance_fund", "vc", "policy_bank")
 
 
@@ -238,42 +243,19 @@ def _small_multiples(run: dict[str, Any]) -> str:
             one = rows[rows["node"] == name]
             r, c = i // cols + 1, i % cols + 1
             first = i == 0
-            fig.add_trace(
-                go.Scatter(
-                    x=one["year"],
-                    y=one["domestic_level"],
-                    name="domestic level",
-                    line={"color": "#1f78b4"},
-                    showlegend=first,
-                    legendgroup="d",
-                ),
-                r,
-                c,
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=one["year"],
-                    y=one["frontier"],
-                    name="frontier",
-                    line={"color": "#555", "dash": "dash"},
-                    showlegend=first,
-                    legendgroup="f",
-                ),
-                r,
-                c,
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=one["year"],
-                    y=one["requirement"],
-                    name="requirement",
-                    line={"color": "#c0392b", "dash": "dot"},
-                    showlegend=first,
-                    legendgroup="r",
-                ),
-                r,
-                c,
-            )
+            for column, name, line in LEVEL_LINES:
+                fig.add_trace(
+                    go.Scatter(
+                        x=one["year"],
+                        y=one[column],
+                        name=name,
+                        line=line,
+                        showlegend=first,
+                        legendgroup=name,
+                    ),
+                    r,
+                    c,
+                )
         fig.update_yaxes(range=[0, 10.3])
         # the legend sits in the empty right-hand margin, clear of the subplot titles
         fig.update_layout(legend={"orientation": "v", "y": 1, "x": 1.01})

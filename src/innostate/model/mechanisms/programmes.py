@@ -7,7 +7,7 @@ import numpy as np
 from innostate.model.ledger import record_flow, spend
 from innostate.model.mechanisms.rnd import promised
 from innostate.model.params import Params
-from innostate.model.select import best_per_node, slot_entries, top_per_node
+from innostate.model.select import slot_entries, top_per_node
 from innostate.model.state import (
     INSTRUMENT,
     KIND,
@@ -63,65 +63,17 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     national_team = performer & (~private | a.strategic_force[actor])
     status = 0.5 * a.strategic_force[actor] + 0.5 * a.alignment[actor]
     ds = params.regime.directive_selection
-    _fund_single(
-        state,
-        params,
-        node,
-        actor,
-        ds * status + (1 - ds) * observed,
-        national_team,
-        budget[0],
-        INSTRUMENT["directive"],
-    )
-    _fund_single(
-        state,
-        params,
-        node,
-        actor,
-        observed,
-        open_eligible,
-        budget[1],
-        INSTRUMENT["open_competition"],
-    )
-    _fund_group(
-        state,
-        params,
-        node,
-        actor,
-        observed,
-        open_eligible,
-        budget[2],
-        INSTRUMENT["horse_race"],
-        int(p.horse_race_teams),
-    )
     researcher = np.isin(a.kind[actor], RESEARCH_KINDS)
-    _fund_group(
-        state,
-        params,
-        node,
-        actor,
-        observed,
-        researcher,
-        budget[3],
-        INSTRUMENT["basic_grant"],
-        int(p.grants_per_node),
+    calls = (  # score, who may lead, instrument, teams funded per node (mix order)
+        (ds * status + (1 - ds) * observed, national_team, "directive", 1),
+        (observed, open_eligible, "open_competition", 1),
+        (observed, open_eligible, "horse_race", int(p.horse_race_teams)),
+        (observed, researcher, "basic_grant", int(p.grants_per_node)),
     )
+    for k, (score, eligible, name, teams) in enumerate(calls):
+        _fund_group(state, params, node, actor, score, eligible, budget[k], INSTRUMENT[name], teams)
     _fund_services(state, params, budget[4])
     return state
-
-
-def _fund_single(
-    state: State,
-    params: Params,
-    node: Ints,
-    actor: Ints,
-    score: Floats,
-    eligible: Bools,
-    budget: Floats,
-    instrument: int,
-) -> None:
-    winner = best_per_node(node, score, eligible, state.nodes.count)
-    _commit(state, params, winner, budget, instrument, actor)
 
 
 def _fund_group(
