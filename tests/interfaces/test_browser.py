@@ -12,6 +12,7 @@ from innostate.experiments.compare import compare
 from innostate.experiments.run import simulate
 from innostate.experiments.store import write_run
 from innostate.interfaces.report import write_compare_report, write_run_report
+from innostate.scenario.load import load_scenario
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -65,8 +66,10 @@ def open_report(browser, report: Path, screenshot: Path) -> list[dict]:
     return charts
 
 
-def test_run_report_renders_every_chart_with_data(browser, tmp_path):
-    write_run(simulate("tiny"), tmp_path)
+@pytest.mark.parametrize(("name", "scale"), [("tiny", 1.0), ("prc-2019", 0.004)])
+def test_run_report_renders_every_chart_with_data(browser, tmp_path, name, scale):
+    scenario = load_scenario(name).model_copy(update={"population_scale": scale})
+    write_run(simulate(scenario), tmp_path)
     charts = open_report(browser, write_run_report(tmp_path), tmp_path / "run-report.png")
     ids = {c["id"] for c in charts}
     assert {"chart-reliance", "chart-chokepoints", "chart-sankey", "chart-network"} <= ids
@@ -76,7 +79,8 @@ def test_run_report_renders_every_chart_with_data(browser, tmp_path):
 
 
 def test_compare_report_renders_bands_and_differences(browser, tmp_path):
-    compare(_tiny(), ["new_national_system", "market_led"], ["real", "none"], 3, 4, tmp_path)
+    tiny = load_scenario("tiny")
+    compare(tiny, ["new_national_system", "market_led"], ["real", "none"], 3, 4, tmp_path)
     charts = open_report(browser, write_compare_report(tmp_path), tmp_path / "compare.png")
     ids = {c["id"] for c in charts}
     assert "chart-differences" in ids and "chart-band-self_reliance" in ids
@@ -84,9 +88,3 @@ def test_compare_report_renders_bands_and_differences(browser, tmp_path):
         assert chart["rendered"] and chart["points"] > 0, chart
     text = (tmp_path / "report.html").read_text()
     assert "market_led against new_national_system" in text
-
-
-def _tiny():
-    from innostate.scenario.load import load_scenario
-
-    return load_scenario("tiny")

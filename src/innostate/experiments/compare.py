@@ -9,7 +9,6 @@ resumes where it stopped. The tables do not depend on the number of workers.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass
@@ -22,6 +21,7 @@ import pandas as pd
 from innostate._version import __version__
 from innostate.experiments.backends import local_executor
 from innostate.experiments.run import Result, scenario_hash, simulate
+from innostate.experiments.store import write_json, write_table, write_text
 from innostate.scenario.build import check_choices
 from innostate.scenario.schema import Scenario
 
@@ -177,9 +177,7 @@ def _load(path: Path, spec: RunSpec) -> dict[str, Any] | None:
 
 
 def _save(path: Path, record: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(record))
 
 
 def _tables(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -264,22 +262,11 @@ def reading(diffs: pd.DataFrame) -> list[str]:
 def write_comparison(result: Comparison, out: Path) -> list[Path]:
     """Write runs.parquet, series.parquet, differences.parquet and comparison.json."""
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, frame in (
-        ("runs", result.runs),
-        ("series", result.series),
-        ("differences", result.differences),
-    ):
-        path = out / f"{name}.parquet"
-        tmp = out / f"{name}.parquet.tmp"
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-        written.append(path)
-    meta = out / "comparison.json"
-    meta.write_text(
-        json.dumps({**result.design, "reading": result.reading}, indent=2) + "\n", encoding="utf-8"
+    tables = {"runs": result.runs, "series": result.series, "differences": result.differences}
+    written = [write_table(out / f"{name}.parquet", frame) for name, frame in tables.items()]
+    written.append(
+        write_json(out / "comparison.json", {**result.design, "reading": result.reading})
     )
-    written.append(meta)
     return written
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -77,7 +78,11 @@ def run(
     out.print(f"Wrote {len(written)} files to [bold]{folder}[/]")
 
 
-def _with_progress(job, quiet: bool, label: str = "simulating"):  # type: ignore[no-untyped-def]
+Tick = Callable[[int, int], None]
+T = TypeVar("T")
+
+
+def _with_progress(job: Callable[[Tick | None], T], quiet: bool, label: str = "simulating") -> T:
     """Run ``job(tick)`` with a progress bar (done, total, ETA) on a terminal, quiet otherwise.
 
     The ETA is the mean time per item done in this session times the items left
@@ -114,7 +119,7 @@ def _with_progress(job, quiet: bool, label: str = "simulating"):  # type: ignore
         return job(tick)
 
 
-def _headline(summary: dict) -> None:  # type: ignore[type-arg]
+def _headline(summary: dict[str, Any]) -> None:
     table = Table(
         title=f"{summary['scenario']} under {summary['regime']}, "
         f"{summary['start']}..{summary['end']}"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import html
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from innostate.experiments.compare import INDICATORS, SERIES, Comparison, load_comparison
+from innostate.experiments.store import write_text
 from innostate.interfaces.report.page import Section, figure, page, table
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
@@ -64,11 +64,7 @@ def write_compare_report(folder: Path) -> Path:
         f"{d['replicates']} replicates from root seed {d['root_seed']}; "
         f"population scale {d['population_scale']:g}; innostate {d['innostate_version']}"
     )
-    path = folder / "report.html"
-    tmp = folder / "report.html.tmp"
-    tmp.write_text(page(title, subtitle, sections), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text(folder / "report.html", page(title, subtitle, sections))
 
 
 def _reading(result: Comparison) -> str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from innostate.experiments.store import write_text
 from innostate.interfaces.report.page import Section, cards, figure, page, table
 
 KIND_COLOURS = {
@@ -105,11 +105,7 @@ def write_run_report(folder: Path) -> Path:
         f"{s['start']} to {s['end']}, containment {m.get('containment', 'real')}, "
         f"seed {m['seed']}, {s['actors']:,} actors, innostate {m['innostate_version']}"
     )
-    path = folder / "report.html"
-    tmp = folder / "report.html.tmp"
-    tmp.write_text(page(title, subtitle, sections), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text(folder / "report.html", page(title, subtitle, sections))
 
 
 def _headline(s: dict[str, Any]) -> str:
