@@ -42,7 +42,11 @@ def run(
     ] = "real",
     scale: Annotated[
         float | None,
-        typer.Option(min=0.0001, max=10, help="multiply synthetic populations (e.g. 0.01 to test)"),
+        typer.Option(
+            min=0.0001,
+            max=10,
+            help="multiply synthetic populations, budgets unchanged (e.g. 0.01 for a quick look)",
+        ),
     ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
