@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from innostate.model.state import Actors, Bools, Floats, Ints
+from innostate.model.state import Actors, Bools, Floats, Ints, SlotIndex
 
 
 def level_on(actors: Actors, actor: Ints, node: Ints) -> Floats:
@@ -56,8 +56,8 @@ def top_per_node(node: Ints, score: Floats, eligible: Bools, n_nodes: int, k: in
     return out
 
 
-def slot_index(actors: Actors) -> tuple[Ints, Ints, Ints]:
-    """Flat positions, actors and nodes of the used capability slots, in row-major order.
+def slot_index(actors: Actors) -> SlotIndex:
+    """Where the used capability slots are: positions, actors, nodes, and grouped by node.
 
     The slot structure changes only when :func:`ensure_slot` gives an actor a
     new node, so it is cached on the table between such changes.
@@ -65,14 +65,28 @@ def slot_index(actors: Actors) -> tuple[Ints, Ints, Ints]:
     if actors.slot_cache is None:
         flat_node = actors.cap_node.ravel()
         flat = np.flatnonzero(flat_node >= 0)
-        actors.slot_cache = (flat, flat // actors.cap_node.shape[1], flat_node[flat])
+        node = flat_node[flat]
+        by_node = np.argsort(node, kind="stable")
+        nodes, starts = np.unique(node[by_node], return_index=True)
+        actors.slot_cache = SlotIndex(
+            flat, flat // actors.cap_node.shape[1], node, by_node, starts, nodes
+        )
     return actors.slot_cache
 
 
 def slot_entries(actors: Actors) -> tuple[Ints, Ints, Floats]:
     """Flatten the capability slots into (actor, node, level) entries, skipping empty slots."""
-    flat, actor, node = slot_index(actors)
-    return actor, node, actors.cap_level.ravel()[flat]
+    index = slot_index(actors)
+    return index.actor, index.node, actors.cap_level.ravel()[index.flat]
+
+
+def node_max(actors: Actors, values: Floats, n_nodes: int, empty: float = 0.0) -> Floats:
+    """Largest of per-slot ``values`` (in slot-entry order) on each node, ``empty`` where none."""
+    index = slot_index(actors)
+    out = np.full(n_nodes, empty)
+    if index.nodes.size:
+        out[index.nodes] = np.maximum.reduceat(values[index.by_node], index.starts)
+    return out
 
 
 def ensure_slot(actors: Actors, actor: Ints, node: Ints) -> Ints:
@@ -106,7 +120,4 @@ def ensure_slot(actors: Actors, actor: Ints, node: Ints) -> Ints:
 
 def domestic_levels(actors: Actors, n_nodes: int) -> Floats:
     """Best level any actor holds on each node, shape (J,)."""
-    _, node, level = slot_entries(actors)
-    best = np.zeros(n_nodes)
-    np.maximum.at(best, node, level)
-    return best
+    return node_max(actors, actors.cap_level.ravel()[slot_index(actors).flat], n_nodes)

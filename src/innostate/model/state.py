@@ -36,6 +36,18 @@ RESEARCH_KINDS = (KIND["national_lab"], KIND["university"], KIND["research_insti
 ENTERPRISE_KINDS = (KIND["soe"], KIND["private_firm"])
 PERFORMER_KINDS = RESEARCH_KINDS + ENTERPRISE_KINDS
 
+
+def kind_table(kinds: tuple[int, ...]) -> NDArray[np.bool_]:
+    """Lookup table over kind codes: ``table[actors.kind]`` is a fast membership test."""
+    table = np.zeros(len(ACTOR_KINDS), dtype=bool)
+    table[list(kinds)] = True
+    return table
+
+
+IS_RESEARCH = kind_table(RESEARCH_KINDS)
+IS_ENTERPRISE = kind_table(ENTERPRISE_KINDS)
+IS_PERFORMER = kind_table(PERFORMER_KINDS)
+
 OWNERSHIPS = ("state", "private", "mixed")
 OWNER = {name: code for code, name in enumerate(OWNERSHIPS)}
 
@@ -89,6 +101,18 @@ class Nodes:
         return int(self.area.shape[0])
 
 
+@dataclass(frozen=True)
+class SlotIndex:
+    """Positions of the used capability slots, and the same grouped by node."""
+
+    flat: Ints  # (E,) positions in the flattened (N, K) tables, row-major
+    actor: Ints  # (E,)
+    node: Ints  # (E,)
+    by_node: Ints  # (E,) order that sorts the entries by node
+    starts: Ints  # (G,) first sorted entry of each node present
+    nodes: Ints  # (G,) those nodes
+
+
 @dataclass
 class Actors:
     """Actors, shape (N,) unless noted. Capabilities are sparse: K slots per actor."""
@@ -107,8 +131,8 @@ class Actors:
     entity_listed: Bools
     size: Floats  # relative size, weights the exogenous enterprise R&D and fund inflows
     slot_revenue: Floats  # (N, K) domestic revenue earned by each slot in the last step
-    # flat positions, actors and nodes of the used slots; rebuilt when a slot changes node
-    slot_cache: tuple[Ints, Ints, Ints] | None = field(default=None, repr=False, compare=False)
+    # where the used slots are (see select.slot_index); rebuilt when a slot changes node
+    slot_cache: SlotIndex | None = field(default=None, repr=False, compare=False)
 
     @property
     def count(self) -> int:

@@ -7,7 +7,7 @@ import numpy as np
 from innostate.model.ledger import receive
 from innostate.model.params import AdoptionParams, Params
 from innostate.model.select import domestic_levels, slot_entries, slot_index
-from innostate.model.state import ENTERPRISE_KINDS, STATUS, Floats, State
+from innostate.model.state import IS_ENTERPRISE, STATUS, Floats, State
 
 
 def target_share(
@@ -49,12 +49,12 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
 
     actor, node, level = slot_entries(a)
     usable = level >= n.requirement[node] - ap.usable_band
-    weight = np.where(np.isin(a.kind[actor], ENTERPRISE_KINDS) & usable, level**2, 0.0)
+    weight = np.where(IS_ENTERPRISE[a.kind[actor]] & usable, level**2, 0.0)
     total = np.bincount(node, weights=weight, minlength=n.count)
     share = np.divide(weight, total[node], out=np.zeros_like(weight), where=total[node] > 0)
     earned = share * revenue[node]
     # nodes without a usable domestic supplier earn nothing: buyers go without
-    flat = slot_index(a)[0]
+    flat = slot_index(a).flat
     a.slot_revenue = np.zeros(a.cap_node.shape)
     a.slot_revenue.ravel()[flat] = earned
     reinvested = ap.rd_reinvestment * earned

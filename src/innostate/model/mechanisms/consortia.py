@@ -6,7 +6,7 @@ import numpy as np
 
 from innostate.model.params import Params
 from innostate.model.select import slot_entries, team_levels, top_per_node
-from innostate.model.state import INSTRUMENT, PERFORMER_KINDS, RESEARCH_KINDS, Bools, Ints, State
+from innostate.model.state import INSTRUMENT, IS_PERFORMER, IS_RESEARCH, Bools, Ints, State
 
 # grants and equity deals fund a single performer; mission instruments form consortia
 CONSORTIUM_INSTRUMENTS = (
@@ -52,7 +52,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         return state
 
     actor, slot_node, level = slot_entries(a)
-    performer = np.isin(a.kind[actor], PERFORMER_KINDS)
+    performer = IS_PERFORMER[a.kind[actor]]
     top = top_per_node(slot_node, level, performer, n.count, int(c.candidates))  # (J, T)
     cand = np.where(top >= 0, actor[np.maximum(top, 0)], -1)[pair_k]  # (pairs, T)
     lead_of_pair = lead[pair_p]
@@ -98,6 +98,6 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
 def _crosses_silo(state: State, actor: Ints, lead: Ints) -> Bools:
     """True where actor and lead differ in ownership or in sector (research vs enterprise)."""
     a = state.actors
-    research = np.isin(a.kind, RESEARCH_KINDS)
+    research = IS_RESEARCH[a.kind]
     crosses: Bools = (a.ownership[actor] != a.ownership[lead]) | (research[actor] != research[lead])
     return crosses

@@ -6,7 +6,7 @@ import numpy as np
 
 from innostate.model.ledger import receive
 from innostate.model.params import Params
-from innostate.model.state import BUDGET_CHANNELS, EVENT, KIND, Floats, State
+from innostate.model.state import BUDGET_CHANNELS, EVENT, IS_ENTERPRISE, KIND, Floats, State
 
 
 def step(state: State, params: Params, rng: np.random.Generator) -> State:
@@ -58,7 +58,7 @@ def _distribute_budgets(state: State, budget: Floats, market_finance: float) -> 
     market_scale = {"vc": market_finance, "guidance_fund": market_finance}
     recipients = {
         "local": a.kind == KIND["local_government"],
-        "enterprise_rd": np.isin(a.kind, (KIND["soe"], KIND["private_firm"])),
+        "enterprise_rd": IS_ENTERPRISE[a.kind],
         "vc": a.kind == KIND["vc_fund"],
         "guidance_fund": a.kind == KIND["guidance_fund"],
         "policy_bank": a.kind == KIND["policy_bank"],

@@ -8,8 +8,8 @@ from innostate.model.ledger import record_flow
 from innostate.model.mechanisms.rnd import promised
 from innostate.model.params import Params
 from innostate.model.state import (
-    ENTERPRISE_KINDS,
     INSTRUMENT,
+    IS_ENTERPRISE,
     KIND,
     OWNER,
     SOURCE,
@@ -49,7 +49,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         * params.regime.ip_appropriability
     )
     expected = expected / max(float(expected.max()), 1e-12)
-    enterprise = np.isin(a.kind, ENTERPRISE_KINDS) & has_node
+    enterprise = IS_ENTERPRISE[a.kind] & has_node
     vc_target = enterprise & (a.ownership == OWNER["private"])
     noise = rng.lognormal(0.0, 0.3, a.count)
     _invest(

@@ -9,10 +9,10 @@ from innostate.model.mechanisms.rnd import promised
 from innostate.model.params import Params
 from innostate.model.select import best_per_node, ensure_slot, slot_entries
 from innostate.model.state import (
-    ENTERPRISE_KINDS,
     INSTRUMENT,
+    IS_ENTERPRISE,
+    IS_PERFORMER,
     KIND,
-    PERFORMER_KINDS,
     SOURCE,
     STATUS,
     Ints,
@@ -138,10 +138,10 @@ def _local_leads(state: State, region: Ints, node: Ints) -> Ints:
     a, j = state.actors, state.nodes.count
     regions = int(a.region.max()) + 1
     actor, slot_node, level = slot_entries(a)
-    performer = np.isin(a.kind[actor], PERFORMER_KINDS)
+    performer = IS_PERFORMER[a.kind[actor]]
     best = best_per_node(a.region[actor] * j + slot_node, level, performer, regions * j)
     lead = np.where(best[region * j + node] >= 0, actor[np.maximum(best[region * j + node], 0)], -1)
-    firms = np.flatnonzero(np.isin(a.kind, ENTERPRISE_KINDS))
+    firms = np.flatnonzero(IS_ENTERPRISE[a.kind])
     firms = firms[np.lexsort((-a.size[firms], a.region[firms]))]  # by region, largest first
     largest = np.full(regions, -1, dtype=np.int64)
     has, first = np.unique(a.region[firms], return_index=True)

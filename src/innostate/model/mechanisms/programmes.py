@@ -10,10 +10,10 @@ from innostate.model.params import Params
 from innostate.model.select import slot_entries, top_per_node
 from innostate.model.state import (
     INSTRUMENT,
+    IS_PERFORMER,
+    IS_RESEARCH,
     KIND,
     OWNER,
-    PERFORMER_KINDS,
-    RESEARCH_KINDS,
     SOURCE,
     Bools,
     Floats,
@@ -54,7 +54,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
 
     actor, node, level = slot_entries(a)
     observed = level * rng.lognormal(0.0, p.selection_noise, level.shape[0]) / n.frontier[node]
-    performer = np.isin(a.kind[actor], PERFORMER_KINDS)
+    performer = IS_PERFORMER[a.kind[actor]]
     private = a.ownership[actor] == OWNER["private"]
     bidder_ok = rng.random(a.count) < params.regime.private_participation
     open_eligible = performer & (~private | bidder_ok[actor])
@@ -63,7 +63,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     national_team = performer & (~private | a.strategic_force[actor])
     status = 0.5 * a.strategic_force[actor] + 0.5 * a.alignment[actor]
     ds = params.regime.directive_selection
-    researcher = np.isin(a.kind[actor], RESEARCH_KINDS)
+    researcher = IS_RESEARCH[a.kind[actor]]
     calls = (  # score, who may lead, instrument, teams funded per node (mix order)
         (ds * status + (1 - ds) * observed, national_team, "directive", 1),
         (observed, open_eligible, "open_competition", 1),

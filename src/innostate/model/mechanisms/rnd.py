@@ -8,8 +8,8 @@ from innostate.model.ledger import record_flow, spend
 from innostate.model.params import Params, RndParams
 from innostate.model.select import domestic_levels, ensure_slot, slot_index, team_levels
 from innostate.model.state import (
-    ENTERPRISE_KINDS,
     INSTRUMENT,
+    IS_ENTERPRISE,
     KIND,
     SOURCE,
     STATUS,
@@ -199,9 +199,10 @@ def _spillover(state: State, rp: RndParams, members: Ints, node: Ints, lead_leve
 
 def _self_funded(state: State, params: Params, rng: np.random.Generator) -> None:
     rp, n, a = params.rnd, state.nodes, state.actors
-    flat, actor, node = slot_index(a)
+    index = slot_index(a)
+    flat, actor, node = index.flat, index.actor, index.node
     slots = np.bincount(actor, minlength=a.count)
-    firms = np.isin(a.kind, ENTERPRISE_KINDS) & (a.cash > 0) & (slots > 0)
+    firms = IS_ENTERPRISE[a.kind] & (a.cash > 0) & (slots > 0)
     budget = np.where(firms, a.cash * rp.self_rd_rate, 0.0)
     a.cash -= budget
     spend(state, float(budget.sum()))
