@@ -133,3 +133,28 @@ def test_compare_with_an_unknown_regime_exits_2(tmp_path):
         ],
     )
     assert result.exit_code == 2 and "unknown regime 'marxet_led'" in result.output
+
+
+def test_an_unwritable_output_folder_fails_before_the_run(tmp_path):
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from innostate.interfaces.cli.main import main; main()",
+            "run",
+            "tiny",
+            "-q",
+            "--out",
+            str(blocker / "out"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "Could not read or write a file" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -61,6 +61,9 @@ def run(
         loaded = load_scenario(scenario)
         if scale is not None:
             loaded = loaded.model_copy(update={"population_scale": scale})
+        name = f"{loaded.name}-{regime or loaded.regime.preset}-{containment}-seed"
+        folder = out_dir or Path("runs") / f"{name}{loaded.seed if seed is None else seed}"
+        folder.mkdir(parents=True, exist_ok=True)  # fail on a bad folder before computing
         result = _with_progress(
             lambda tick: simulate(
                 loaded, regime=regime, seed=seed, on_step=tick, containment=containment
@@ -69,10 +72,6 @@ def run(
         )
     except ScenarioError as exc:
         raise _fail(exc) from None
-    m = result.manifest
-    folder = out_dir or Path("runs") / (
-        f"{loaded.name}-{m['regime']}-{m['containment']}-seed{m['seed']}"
-    )
     written = write_run(result, folder)
     _headline(result.summary)
     if not no_report:
@@ -278,6 +277,13 @@ def compare(
         )
     except ScenarioError as exc:
         raise _fail(exc) from None
+    except KeyboardInterrupt:
+        err.print(
+            f"Interrupted. Finished runs are kept in {folder / 'runs'}: run the same "
+            "command again to resume.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=130) from None
     for line in result.reading:
         out.print(f"- {line}", soft_wrap=True, highlight=False, markup=False)
     if not no_report:
@@ -324,9 +330,10 @@ def data_sources(
 def main() -> None:
     """Entry point of the ``innostate`` script.
 
-    Input problems exit with code 2 and their messages; anything unexpected is
-    a bug in innostate: it exits with code 1 and a one-line message, with the
-    traceback shown only when INNOSTATE_DEBUG is set.
+    Input problems exit with code 2 and their messages; a file that cannot be
+    read or written exits with code 1 and says so; anything else is a bug in
+    innostate: it exits with code 1 and a one-line message, with the traceback
+    shown only when INNOSTATE_DEBUG is set.
     """
     import os
 
@@ -334,7 +341,11 @@ def main() -> None:
         app(standalone_mode=True)
     except SystemExit:
         raise
-    except Exception as exc:
+    except OSError as exc:  # a path that cannot be read or written: the user's to fix
+        err.print(f"[bold red]Could not read or write a file:[/] {exc}", soft_wrap=True)
+        err.print("Fix: check the path and its permissions, or choose another --out folder.")
+        raise SystemExit(1) from None
+    except Exception as exc:  # the last line of defence: a bug, reported without a traceback
         if os.environ.get("INNOSTATE_DEBUG"):
             raise
         err.print(f"[bold red]innostate failed:[/] {type(exc).__name__}: {exc}", soft_wrap=True)
