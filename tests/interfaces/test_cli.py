@@ -158,3 +158,43 @@ def test_an_unwritable_output_folder_fails_before_the_run(tmp_path):
     assert result.returncode == 1
     assert "Could not read or write a file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_set_overrides_parameters_by_dotted_path(tmp_path):
+    ok = runner.invoke(
+        app,
+        [
+            "run",
+            "tiny",
+            "-q",
+            "--no-report",
+            "--out",
+            str(tmp_path),
+            "--set",
+            "regime.alignment=0.3",
+            "--set",
+            "rnd.noise=0",
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    params = json.loads((tmp_path / "manifest.json").read_text())["parameters"]
+    assert params["regime"]["alignment"] == 0.3 and params["rnd"]["noise"] == 0.0
+    bad = runner.invoke(
+        app,
+        [
+            "run",
+            "tiny",
+            "-q",
+            "--out",
+            str(tmp_path),
+            "--set",
+            "rnd.productivty=2",
+            "--set",
+            "regime.monitoring=3",
+            "--set",
+            "x",
+        ],
+    )
+    assert bad.exit_code == 2
+    for text in ("did you mean 'rnd.productivity'?", "3 is out of range", "expected PATH=NUMBER"):
+        assert text in bad.output

@@ -53,6 +53,7 @@ def simulate(
     seed: int | None = None,
     on_step: Callable[[int, int], None] | None = None,
     containment: str | None = None,
+    settings: dict[str, float] | None = None,
 ) -> Result:
     """Run one simulation.
 
@@ -68,6 +69,8 @@ def simulate(
         Called as ``on_step(done, total)`` after each step, e.g. for a progress bar.
     containment
         Containment timeline: ``real`` (default), ``none`` or a variant of the scenario.
+    settings
+        Parameters set by dotted path, e.g. ``{"regime.alignment": 0.5}``.
 
     Returns
     -------
@@ -78,7 +81,7 @@ def simulate(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     started = datetime.now(UTC)
-    world = build(scenario, regime=regime, seed=seed, containment=containment)
+    world = build(scenario, regime=regime, seed=seed, containment=containment, settings=settings)
     run_seed = scenario.seed if seed is None else seed
     rec = engine.run(world.state, world.params, np.random.SeedSequence(run_seed), on_step)
     result = tables(world, rec)

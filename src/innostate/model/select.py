@@ -7,15 +7,6 @@ import numpy as np
 from innostate.model.state import Actors, Bools, Floats, Ints, SlotIndex
 
 
-def level_on(actors: Actors, actor: Ints, node: Ints) -> Floats:
-    """Capability of each ``actor[i]`` on ``node[i]`` (0 where the actor has no slot)."""
-    ok = actor >= 0
-    safe = np.where(ok, actor, 0)
-    match = actors.cap_node[safe] == node[:, None]
-    level = np.where(match, actors.cap_level[safe], 0.0).max(axis=1)
-    return np.where(ok, level, 0.0)
-
-
 def team_levels(actors: Actors, team: Ints, n_nodes: int) -> Floats:
     """Best capability of each team on every node, shape (P, J); teams are (P, M) actor ids."""
     p = team.shape[0]

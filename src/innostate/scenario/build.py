@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from innostate.model.params import Params
+from innostate.model.params import Params, describe, replace_path
 from innostate.model.state import (
     BUDGET_CHANNELS,
     EVENT,
@@ -54,12 +54,14 @@ def build(
     regime: str | None = None,
     seed: int | None = None,
     containment: str | None = None,
+    settings: dict[str, float] | None = None,
 ) -> World:
     """Turn a scenario into model state.
 
     ``regime`` replaces the scenario's preset (keeping its overrides);
     ``seed`` replaces its seed; ``containment`` picks a containment timeline
-    (``real``, the default, ``none`` or one of the scenario's variants).
+    (``real``, the default, ``none`` or one of the scenario's variants);
+    ``settings`` sets parameters by dotted path (``regime.alignment``) last.
     Synthetic populations are drawn from a stream spawned from the seed,
     separate from the run's own streams.
     """
@@ -71,7 +73,7 @@ def build(
     user = {name: (spec.base, _given(spec.overrides)) for name, spec in scenario.regimes.items()}
     params = apply_overrides(Params(), _given(scenario.parameters))
     regime_params = regime_from(regime_name, user, _given(scenario.regime.overrides))
-    params = apply_overrides(params, {"regime": regime_params})
+    params = apply_settings(apply_overrides(params, {"regime": regime_params}), settings or {})
     run_seed = scenario.seed if seed is None else seed
     rng = np.random.default_rng(np.random.SeedSequence([run_seed, 0x5EED]))
 
@@ -109,6 +111,38 @@ def build(
         event_ids,
         len(scenario.actors),
     )
+
+
+def apply_settings(params: Params, settings: dict[str, float]) -> Params:
+    """Set parameters by dotted path (``regime.alignment``), checking names and ranges.
+
+    Raises ScenarioError naming every unknown path (with a suggestion) and every
+    value outside its declared range.
+    """
+    import difflib
+
+    rows = {row["path"]: row for row in describe()}
+    problems = []
+    for path, value in settings.items():
+        if path not in rows:
+            close = difflib.get_close_matches(path, list(rows), n=1, cutoff=0.6)
+            fix = f"did you mean '{close[0]}'?" if close else "see docs/model.md for the names"
+            problems.append(Problem("--set", path, f"unknown parameter '{path}'", fix))
+        elif not rows[path]["low"] <= value <= rows[path]["high"]:
+            low, high = rows[path]["low"], rows[path]["high"]
+            problems.append(
+                Problem(
+                    "--set",
+                    path,
+                    f"{value:g} is out of range",
+                    f"use a value from {low:g} to {high:g}",
+                )
+            )
+    if problems:
+        raise ScenarioError(problems)
+    for path, value in settings.items():
+        params = replace_path(params, path, float(value))
+    return params
 
 
 def check_choices(scenario: Scenario, regime: str | None, containment: str | None) -> None:

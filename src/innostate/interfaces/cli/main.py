@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from innostate.data import DEFAULT_SCENARIO, builtin_text, describe_builtin, list_builtin
-from innostate.scenario.errors import ScenarioError
+from innostate.scenario.errors import Problem, ScenarioError
 
 app = typer.Typer(
     name="innostate",
@@ -49,6 +49,10 @@ def run(
         ),
     ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="set a parameter, e.g. --set regime.alignment=0.5 (repeatable)"),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="skip report.html")] = False,
 ) -> None:
@@ -66,7 +70,12 @@ def run(
         folder.mkdir(parents=True, exist_ok=True)  # fail on a bad folder before computing
         result = _with_progress(
             lambda tick: simulate(
-                loaded, regime=regime, seed=seed, on_step=tick, containment=containment
+                loaded,
+                regime=regime,
+                seed=seed,
+                on_step=tick,
+                containment=containment,
+                settings=_settings(settings or []),
             ),
             quiet,
         )
@@ -79,6 +88,33 @@ def run(
 
         written.append(write_run_report(folder))
     out.print(f"Wrote {len(written)} files to [bold]{folder}[/]")
+
+
+def _settings(items: list[str]) -> dict[str, float]:
+    """Parse ``--set path=value`` options; malformed ones are input problems."""
+    parsed, problems = {}, []
+    for item in items:
+        path, sep, text = item.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            parsed[path.strip()] = float(text)
+        except ValueError:
+            problems.append(
+                Problem(
+                    "--set", item, "expected PATH=NUMBER", "write e.g. --set regime.alignment=0.5"
+                )
+            )
+    if problems:  # report the well-formed ones' problems in the same message
+        from innostate.model.params import Params
+        from innostate.scenario.build import apply_settings
+
+        try:
+            apply_settings(Params(), parsed)
+        except ScenarioError as exc:
+            problems += exc.problems
+        raise ScenarioError(problems)
+    return parsed
 
 
 Tick = Callable[[int, int], None]
