@@ -366,41 +366,23 @@ def _after(date: str, start: float) -> bool:
 def _events_of(m: dict[str, Any], date: str, summary: str, source: str) -> list[dict[str, Any]]:
     """One model event per kind of effect the mapped fact has."""
     text = " ".join(summary.split())[:200]
-    out = []
-    if m.get("nodes"):
-        out.append(
-            {
-                "id": f"{m['id']}_items",
-                "date": date,
-                "kind": "item_control",
-                "nodes": dict(m["nodes"]),
-                "description": text,
-                "source": source,
-            }
-        )
-    if m.get("listings"):
-        out.append(
-            {
-                "id": f"{m['id']}_listing",
-                "date": date,
-                "kind": "entity_listing",
-                "actors": list(m["listings"]),
-                "description": text,
-                "source": source,
-            }
-        )
-    if m.get("talent_access") is not None:
-        out.append(
-            {
-                "id": f"{m['id']}_talent",
-                "date": date,
-                "kind": "talent_restriction",
-                "talent_access": m["talent_access"],
-                "description": text,
-                "source": source,
-            }
-        )
-    return out
+    effects = (  # mapping key, id suffix, event kind, event field
+        ("nodes", "items", "item_control", "nodes"),
+        ("listings", "listing", "entity_listing", "actors"),
+        ("talent_access", "talent", "talent_restriction", "talent_access"),
+    )
+    return [
+        {
+            "id": f"{m['id']}_{suffix}",
+            "date": date,
+            "kind": kind,
+            field: m[key],
+            "description": text,
+            "source": source,
+        }
+        for key, suffix, kind, field in effects
+        if m.get(key) is not None and m.get(key) != {} and m.get(key) != []
+    ]
 
 
 def _milestones() -> list[dict[str, Any]]:
@@ -426,9 +408,18 @@ def _milestones() -> list[dict[str, Any]]:
     return out
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes repeated events in full rather than as YAML anchors, for readers who edit."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def render(name: str) -> str:
     """The YAML text of a national scenario as committed under data/scenarios."""
-    body = yaml.safe_dump(national_scenario(name), sort_keys=False, allow_unicode=True, width=100)
+    body = yaml.dump(
+        national_scenario(name), Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100
+    )
     return HEADER.format(name=name) + body
 
 

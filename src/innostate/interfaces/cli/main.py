@@ -201,15 +201,23 @@ def _headline(summary: dict[str, Any]) -> None:
     out.print(table)
 
 
+def _listing(title: str, items: dict[str, str]) -> None:
+    table = Table(title=title)
+    table.add_column("name")
+    table.add_column("description")
+    for name, text in items.items():
+        table.add_row(name, text)
+    out.print(table)
+
+
 @app.command()
 def scenarios() -> None:
     """List the built-in scenarios."""
-    table = Table(title="Built-in scenarios")
-    table.add_column("name")
-    table.add_column("description")
-    for name, text in describe_builtin().items():
-        table.add_row(name + (" (default)" if name == DEFAULT_SCENARIO else ""), text)
-    out.print(table)
+    items = describe_builtin()
+    _listing(
+        "Built-in scenarios",
+        {n + (" (default)" if n == DEFAULT_SCENARIO else ""): t for n, t in items.items()},
+    )
 
 
 @app.command()
@@ -217,12 +225,7 @@ def regimes() -> None:
     """List the built-in regime presets."""
     from innostate.scenario.regimes import describe_presets
 
-    table = Table(title="Regime presets")
-    table.add_column("name")
-    table.add_column("description")
-    for name, text in describe_presets().items():
-        table.add_row(name, text)
-    out.print(table)
+    _listing("Regime presets", describe_presets())
 
 
 @app.command()
