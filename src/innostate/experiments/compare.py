@@ -1,17 +1,24 @@
-"""Regime x containment comparisons as ensembles, with bootstrap differences.
+"""Regime x containment comparisons as ensembles, with paired bootstrap differences.
 
 Every cell of the grid (regime, containment timeline) runs the same replicate
-seeds (common random numbers), spawned from one root ``SeedSequence``; each
-finished run is written at once to ``OUT/runs/`` so an interrupted comparison
-resumes where it stopped. The tables do not depend on the number of workers.
+seeds (common random numbers), spawned from one root ``SeedSequence``. Each
+finished run is saved at once to ``OUT/runs/`` with the key of its inputs, so
+an interrupted comparison resumes where it stopped and never reuses runs made
+from other inputs. The tables do not depend on the backend or the number of workers.
+
+Three kinds of contrast, each paired by replicate:
+
+- ``regime``: each regime minus the first, within each containment timeline;
+- ``containment``: each timeline minus the first, within each regime;
+- ``interaction``: how much a regime difference changes from the first timeline
+  to another (difference-in-differences).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from concurrent.futures import as_completed
-from dataclasses import asdict, dataclass
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +26,19 @@ import numpy as np
 import pandas as pd
 
 from innostate._version import __version__
-from innostate.experiments.backends import local_executor
-from innostate.experiments.run import Result, scenario_hash, simulate
-from innostate.experiments.store import write_json, write_table, write_text
-from innostate.scenario.build import check_choices
+from innostate.experiments.backends import execute, usable_cpus
+from innostate.experiments.run import Result, RunInputs, resolve, simulate
+from innostate.experiments.store import (
+    KeyMismatch,
+    check_files,
+    file_digest,
+    folder_lock,
+    key_changes,
+    read_record,
+    write_json,
+    write_record,
+    write_table,
+)
 from innostate.scenario.schema import Scenario
 
 # end-of-run indicators compared across cells: label and the direction that is better
@@ -32,13 +48,15 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "nodes_meeting_requirement_end": ("technologies meeting their requirement", "higher"),
     "chokepoints_end": ("chokepoints at the end", "lower"),
     "breakthroughs": ("breakthroughs", "higher"),
-    "breakthroughs_per_100bn": ("breakthroughs per 100 bn yuan", "higher"),
     "rd_spent_bn": ("R&D spent (bn yuan)", ""),
+    "breakthroughs_per_100bn": ("breakthroughs per 100 bn yuan", "higher"),
+    "nodes_met_per_100bn": ("technologies meeting their requirement per 100 bn yuan", "higher"),
     "waste_share": ("share of money wasted", "lower"),
     "duplicate_projects": ("duplicate projects", "lower"),
 }
 # indicators tracked every step, for median lines and bands over time
 SERIES = ("self_reliance", "domestic_share", "nodes_meeting_requirement", "chokepoints")
+KINDS = ("regime", "containment", "interaction")
 
 
 @dataclass(frozen=True)
@@ -61,9 +79,17 @@ class Comparison:
 
     runs: pd.DataFrame  # one row per (regime, containment, replicate)
     series: pd.DataFrame  # one row per run and step
-    differences: pd.DataFrame  # regime minus baseline, per containment and indicator
+    differences: pd.DataFrame  # one row per contrast and indicator (see module docstring)
     reading: list[str]
     design: dict[str, Any]
+
+
+class Interrupted(KeyboardInterrupt):
+    """A comparison stopped by Ctrl-C; the runs finished so far are saved."""
+
+    def __init__(self, done: int, total: int, folder: Path) -> None:
+        super().__init__(f"{done} of {total} runs saved in {folder}")
+        self.done, self.total, self.folder = done, total, folder
 
 
 def design(
@@ -80,9 +106,9 @@ def design(
     ]
 
 
-def run_one(scenario: Scenario, spec: RunSpec) -> dict[str, Any]:
+def run_one(inputs: RunInputs, spec: RunSpec) -> dict[str, Any]:
     """Run one grid cell replicate; return its indicators and per-step series."""
-    result = simulate(scenario, regime=spec.regime, seed=spec.seed, containment=spec.containment)
+    result = simulate(replace(inputs, seed=spec.seed))
     return {"spec": asdict(spec), **indicators(result)}
 
 
@@ -97,8 +123,15 @@ def indicators(result: Result) -> dict[str, Any]:
         met=nodes["domestic_level"] >= nodes["requirement"],
     ).groupby("step")
     weight = per_step["market_size"].sum()
+    spent = float(s["rd_spent_bn"])
+    # outcome per money: a regime that spends more is not better for that alone
+    derived = {
+        "nodes_met_per_100bn": (
+            100.0 * s["nodes_meeting_requirement_end"] / spent if spent > 0 else 0.0
+        )
+    }
     return {
-        "end": {name: float(s[name]) for name in INDICATORS},
+        "end": {name: float(derived[name] if name in derived else s[name]) for name in INDICATORS},
         "series": {
             "date": list(per_step["date"].first()),
             "self_reliance": list(per_step["w_reliance"].sum() / weight),
@@ -110,74 +143,153 @@ def indicators(result: Result) -> dict[str, Any]:
 
 
 def compare(
-    scenario: Scenario,
+    scenario: Scenario | str | Path,
     regimes: list[str],
     containments: list[str],
     replicates: int,
-    root_seed: int,
+    root_seed: int | None,
     out: Path,
-    workers: int = 1,
+    workers: int | None = None,
     on_run: Callable[[int, int], None] | None = None,
+    settings: dict[str, float] | None = None,
+    scale: float | None = None,
+    fresh: bool = False,
+    executor: Executor | None = None,
 ) -> Comparison:
     """Run the grid (resuming finished runs found in ``out/runs``) and summarise it.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario, a YAML path or a built-in name.
+    regimes, containments
+        The grid; the first of each is the baseline of its contrasts. Any sizes
+        from one by one, repeated names counted once.
+    replicates
+        Runs per cell; replicate r has the same seed in every cell.
+    root_seed
+        Seed the replicate seeds are spawned from (None: the scenario's).
+    out
+        Output folder; finished runs are kept in ``out/runs``.
+    workers
+        Local worker processes (default: the usable CPUs); 1 runs in this process.
+    on_run
+        Called as ``on_run(done, total)`` after each run is saved.
+    settings, scale
+        Parameter settings by dotted path and population scale, as for :func:`simulate`.
+    fresh
+        Discard stored runs of this grid and compute them again.
+    executor
+        A ``concurrent.futures`` executor to use instead of the local backends.
 
     Raises
     ------
     ScenarioError
-        Before any run, when a regime or containment name is unknown.
+        Before any run, when a name, setting or the scale is not valid.
+    KeyMismatch
+        Before any run, when ``out/runs`` holds runs of this grid made from other
+        inputs (another scenario, scale, regime definition, settings, version or
+        seed) and ``fresh`` is not set.
+    FolderBusy
+        When another process is writing to ``out``.
+    Interrupted
+        On Ctrl-C, after saving every finished run.
     """
-    for regime in regimes:  # fail on bad names before spending any time
-        for containment in containments:
-            check_choices(scenario, regime, containment)
-    specs = design(regimes, containments, replicates, root_seed)
+    regimes, containments = list(dict.fromkeys(regimes)), list(dict.fromkeys(containments))
+    if not regimes or not containments or replicates < 1:
+        from innostate.scenario.errors import Problem, ScenarioError
+
+        raise ScenarioError(
+            [
+                Problem(
+                    "compare",
+                    "grid",
+                    "needs at least one regime, one containment timeline and one replicate",
+                    "name them, e.g. regimes=['market_led']",
+                )
+            ]
+        )
+    base = resolve(scenario, settings=settings, scale=scale, seed=root_seed)
+    cells = {  # every name is checked before any time is spent
+        (r, c): resolve(base.scenario, r, c, base.seed, base.settings)
+        for r in regimes
+        for c in containments
+    }
+    keys = {cell: inputs.key() for cell, inputs in cells.items()}
+    specs = design(regimes, containments, replicates, base.seed)
     folder = out / "runs"
-    folder.mkdir(parents=True, exist_ok=True)
-    done = {spec.key: _load(folder / f"{spec.key}.json", spec) for spec in specs}
-    finished = {k: v for k, v in done.items() if v is not None}
-    todo = [spec for spec in specs if spec.key not in finished]
-    if on_run:
-        on_run(len(finished), len(specs))
-    with local_executor(workers) as pool:
-        futures = {pool.submit(run_one, scenario, spec): spec for spec in todo}
-        for future in as_completed(futures):
-            spec = futures[future]
-            record = future.result()
-            _save(folder / f"{spec.key}.json", record)
-            finished[spec.key] = record
+    with folder_lock(out):
+        folder.mkdir(parents=True, exist_ok=True)
+        finished = _stored(folder, specs, keys, fresh)
+        for stale in ("comparison.json", "report.html"):  # they describe an earlier grid
+            (out / stale).unlink(missing_ok=True)
+        todo = [spec for spec in specs if spec.key not in finished]
+        if on_run:
+            on_run(len(finished), len(specs))
+
+        def save(index: int, record: dict[str, Any]) -> None:
+            spec = todo[index]
+            record["key"] = _run_key(keys[spec.regime, spec.containment], spec)
+            finished[spec.key] = write_record(folder / f"{spec.key}.json", record)
             if on_run:
                 on_run(len(finished), len(specs))
-    records = [finished[spec.key] for spec in specs]  # grid order, whatever finished first
-    runs, series = _tables(records)
-    diffs = differences(runs, baseline=regimes[0], seed=root_seed)
-    meta = {
-        "innostate_version": __version__,
-        "scenario": scenario.name,
-        "scenario_hash": scenario_hash(scenario),
-        "population_scale": scenario.population_scale,
-        "regimes": regimes,
-        "containments": containments,
-        "replicates": replicates,
-        "root_seed": root_seed,
-        "baseline": regimes[0],
-    }
-    result = Comparison(runs, series, diffs, reading(diffs), meta)
-    write_comparison(result, out)
+
+        tasks = [(cells[spec.regime, spec.containment], spec) for spec in todo]
+        try:
+            execute(run_one, tasks, workers or usable_cpus(), save, executor)
+        except KeyboardInterrupt:
+            raise Interrupted(len(finished), len(specs), folder) from None
+        records = [finished[spec.key] for spec in specs]  # grid order, whatever finished first
+        runs, series = _tables(records)
+        diffs = differences(runs, regimes, containments, seed=base.seed)
+        common = keys[regimes[0], containments[0]]
+        meta = {
+            "innostate_version": __version__,
+            "scenario": base.scenario.name,
+            "scenario_hash": common["scenario_hash"],
+            "population_scale": base.scenario.population_scale,
+            "settings": common["settings"],
+            "regimes": regimes,
+            "containments": containments,
+            "replicates": replicates,
+            "root_seed": base.seed,
+            "baseline": regimes[0],
+            "baseline_containment": containments[0],
+        }
+        result = Comparison(runs, series, diffs, reading(diffs), meta)
+        write_comparison(result, out)
     return result
 
 
-def _load(path: Path, spec: RunSpec) -> dict[str, Any] | None:
-    """A finished run's record, if present and made for this very spec."""
-    if not path.exists():
-        return None
-    try:
-        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None  # a damaged file: run again
-    return record if record.get("spec") == asdict(spec) else None
+def _run_key(cell_key: dict[str, Any], spec: RunSpec) -> dict[str, Any]:
+    return {**cell_key, "seed": spec.seed, "replicate": spec.replicate}
 
 
-def _save(path: Path, record: dict[str, Any]) -> None:
-    write_text(path, json.dumps(record))
+def _stored(
+    folder: Path, specs: list[RunSpec], keys: dict[tuple[str, str], dict[str, Any]], fresh: bool
+) -> dict[str, dict[str, Any]]:
+    """Finished records of this grid whose key matches; refuse others unless ``fresh``."""
+    finished, changes, stale = {}, [], 0
+    for spec in specs:
+        path = folder / f"{spec.key}.json"
+        if fresh:
+            path.unlink(missing_ok=True)
+            continue
+        record = read_record(path)
+        if record is None:
+            continue
+        expected = _run_key(keys[spec.regime, spec.containment], spec)
+        if record.get("key") != expected or record.get("spec") != asdict(spec):
+            stale += 1
+            old = record.get("key")
+            for change in key_changes(old if isinstance(old, dict) else {}, expected):
+                if change not in changes:
+                    changes.append(change)
+        else:
+            finished[spec.key] = record
+    if stale:
+        raise KeyMismatch(folder, changes[:8], stale)
+    return finished
 
 
 def _tables(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -194,67 +306,130 @@ def _tables(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def differences(
-    runs: pd.DataFrame, baseline: str, seed: int, resamples: int = 2000
+    runs: pd.DataFrame,
+    regimes: list[str],
+    containments: list[str],
+    seed: int,
+    resamples: int = 2000,
 ) -> pd.DataFrame:
-    """Each regime minus the baseline, paired by replicate, with 95% bootstrap intervals.
+    """Paired contrasts between cells with 95% percentile bootstrap intervals.
 
-    A difference is *clear* when its interval excludes zero.
+    Parameters
+    ----------
+    runs
+        One row per (regime, containment, replicate) with the indicators.
+    regimes, containments
+        The grid in order; the first of each is the baseline.
+    seed
+        Seeds the bootstrap, so the intervals are reproducible.
+
+    Returns
+    -------
+    DataFrame
+        One row per contrast and indicator: ``kind`` (regime, containment or
+        interaction), ``contrast`` (a readable label), ``regime``,
+        ``containment``, ``baseline_regime``, ``baseline_containment``,
+        ``indicator``, ``better`` (higher, lower or ""), ``mean_difference``,
+        ``ci_low``, ``ci_high``, ``clear`` (the interval excludes zero),
+        ``baseline_mean`` (the reference cell's mean) and ``replicates``.
     """
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xB007]))
+    cell = {
+        (str(r), str(c)): frame.set_index("replicate").sort_index()
+        for (r, c), frame in runs.groupby(["regime", "containment"], sort=False)
+    }
+    r0, c0 = regimes[0], containments[0]
+    contrasts = []  # (kind, label, regime, containment, plus cells, minus cells, reference)
+    for c in containments:
+        for r in regimes[1:]:
+            label = f"{r} vs {r0}, containment {c}"
+            contrasts.append(("regime", label, r, c, [(r, c)], [(r0, c)], (r0, c)))
+    for r in regimes:
+        for c in containments[1:]:
+            label = f"containment {c} vs {c0}, {r}"
+            contrasts.append(("containment", label, r, c, [(r, c)], [(r, c0)], (r, c0)))
+    for r in regimes[1:]:
+        for c in containments[1:]:
+            label = f"({r} vs {r0}) under {c} minus under {c0}"
+            plus, minus = [(r, c), (r0, c0)], [(r0, c), (r, c0)]
+            contrasts.append(("interaction", label, r, c, plus, minus, (r0, c0)))
     rows = []
-    for containment, cell in runs.groupby("containment", sort=False):
-        base = cell[cell["regime"] == baseline].set_index("replicate")
-        for regime, other in cell.groupby("regime", sort=False):
-            if regime == baseline:
-                continue
-            other = other.set_index("replicate").loc[base.index]
-            for name, (_, better) in INDICATORS.items():
-                diff = (other[name] - base[name]).to_numpy()
-                picks = rng.integers(0, diff.size, size=(resamples, diff.size))
-                means = diff[picks].mean(axis=1)
-                low, high = np.quantile(means, [0.025, 0.975])
-                rows.append(
-                    {
-                        "containment": containment,
-                        "regime": regime,
-                        "baseline": baseline,
-                        "indicator": name,
-                        "better": better,
-                        "mean_difference": float(diff.mean()),
-                        "ci_low": float(low),
-                        "ci_high": float(high),
-                        "clear": bool(low > 0 or high < 0),
-                        "replicates": int(diff.size),
-                    }
-                )
-    return pd.DataFrame(rows)
+    for kind, label, r, c, plus, minus, ref in contrasts:
+        index = cell[ref].index
+        for name, (_, better) in INDICATORS.items():
+            diff = sum(cell[p].loc[index, name].to_numpy() for p in plus) - sum(
+                cell[m].loc[index, name].to_numpy() for m in minus
+            )
+            picks = rng.integers(0, diff.size, size=(resamples, diff.size))
+            low, high = np.quantile(diff[picks].mean(axis=1), [0.025, 0.975])
+            rows.append(
+                {
+                    "kind": kind,
+                    "contrast": label,
+                    "regime": r,
+                    "containment": c,
+                    "baseline_regime": ref[0] if kind != "containment" else r,
+                    "baseline_containment": ref[1] if kind != "regime" else c,
+                    "indicator": name,
+                    "better": better,
+                    "mean_difference": float(diff.mean()),
+                    "ci_low": float(low),
+                    "ci_high": float(high),
+                    "clear": bool(low > 0 or high < 0),
+                    "baseline_mean": float(cell[ref][name].mean()),
+                    "replicates": int(diff.size),
+                }
+            )
+    columns = [
+        "kind", "contrast", "regime", "containment", "baseline_regime", "baseline_containment",
+        "indicator", "better", "mean_difference", "ci_low", "ci_high", "clear", "baseline_mean",
+        "replicates",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def verdict(row: dict[Any, Any]) -> str:
+    """``better``, ``worse``, ``higher``/``lower`` (no preferred direction) or ``noise``."""
+    if not row["clear"]:
+        return "noise"
+    up = row["mean_difference"] > 0
+    if not row["better"]:
+        return "higher" if up else "lower"
+    return "better" if up == (row["better"] == "higher") else "worse"
 
 
 def reading(diffs: pd.DataFrame) -> list[str]:
     """A short plain-language reading of which differences are clear and which are noise."""
     lines = []
-    for (containment, regime), group in diffs.groupby(["containment", "regime"], sort=False):
-        clear = group[group["clear"]]
-        noise = group[~group["clear"]]
-        base = group["baseline"].iloc[0]
-        parts = []
-        for row in clear.to_dict("records"):
-            up = row["mean_difference"] > 0
-            verdict = ""
-            if row["better"]:
-                verdict = ", better" if up == (row["better"] == "higher") else ", worse"
-            parts.append(
-                f"{INDICATORS[row['indicator']][0]} {'higher' if up else 'lower'} by "
-                f"{abs(row['mean_difference']):.3g} "
-                f"(95% CI {row['ci_low']:.3g} to {row['ci_high']:.3g}{verdict})"
+    for label, group in diffs.groupby("contrast", sort=False):
+        first = group.iloc[0]
+        if first["kind"] == "regime":
+            head = (
+                f"{first['regime']} against {first['baseline_regime']} "
+                f"(containment {first['containment']})"
             )
-        head = f"Under {containment} containment, {regime} against {base}: "
-        text = head + ("; ".join(parts) if parts else "no clear difference")
-        if len(noise):
-            names = ", ".join(INDICATORS[n][0] for n in noise["indicator"])
-            text += f". Within noise: {names}."
+        elif first["kind"] == "containment":
+            head = (
+                f"Containment {first['containment']} against {first['baseline_containment']} "
+                f"under {first['regime']}"
+            )
         else:
-            text += "."
+            head = f"Interaction: {label}"
+        parts, noise = [], []
+        for row in group.to_dict("records"):
+            name = INDICATORS[row["indicator"]][0]
+            if not row["clear"]:
+                noise.append(name)
+                continue
+            seen = verdict(row)
+            direction = "higher" if row["mean_difference"] > 0 else "lower"
+            tail = f", {seen}" if seen in ("better", "worse") else ""
+            parts.append(
+                f"{name} {direction} by {abs(row['mean_difference']):.3g} "
+                f"(95% CI {row['ci_low']:.3g} to {row['ci_high']:.3g}{tail})"
+            )
+        text = f"{head}: " + ("; ".join(parts) if parts else "no clear difference")
+        text += f". Within noise: {', '.join(noise)}." if noise else "."
         lines.append(text)
     return lines
 
@@ -264,16 +439,23 @@ def write_comparison(result: Comparison, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     tables = {"runs": result.runs, "series": result.series, "differences": result.differences}
     written = [write_table(out / f"{name}.parquet", frame) for name, frame in tables.items()]
-    written.append(
-        write_json(out / "comparison.json", {**result.design, "reading": result.reading})
-    )
+    files = {path.name: file_digest(path) for path in written}
+    payload = {**result.design, "reading": result.reading, "files": files}
+    written.append(write_json(out / "comparison.json", payload))
     return written
 
 
 def load_comparison(out: Path) -> Comparison:
-    """Read a written comparison back (for rebuilding its report)."""
-    meta = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
-    reading_lines = meta.pop("reading")
+    """Read a written comparison back (for rebuilding its report).
+
+    Raises
+    ------
+    DamagedRun
+        Naming the file that is missing, unreadable or altered.
+    """
+    meta = check_files(out, "comparison.json")
+    meta.pop("files", None)
+    reading_lines = meta.pop("reading", [])
     return Comparison(
         pd.read_parquet(out / "runs.parquet"),
         pd.read_parquet(out / "series.parquet"),

@@ -47,20 +47,133 @@ class Result:
         return {name: getattr(self, name) for name in self.TABLES}
 
 
-def simulate(
+@dataclass(frozen=True)
+class RunInputs:
+    """Everything that decides a run's result, resolved in one place for `run` and `compare`.
+
+    ``scenario`` already carries the population scale; the other fields are
+    the names and values the run uses, never None.
+    """
+
+    scenario: Scenario
+    regime: str
+    containment: str
+    seed: int
+    settings: dict[str, float]
+
+    def key(self) -> dict[str, Any]:
+        """The run's key: every input that decides its tables, as JSON-ready data.
+
+        Two runs with equal keys give the same bytes; the store refuses to reuse
+        a result whose key differs and says which entries changed.
+        """
+        from innostate.scenario.build import containment_timeline
+        from innostate.scenario.regimes import regime_from
+
+        s = self.scenario
+        user = {name: (spec.base, _given(spec.overrides)) for name, spec in s.regimes.items()}
+        regime = regime_from(self.regime, user, _given(s.regime.overrides))
+        events = containment_timeline(s, self.containment)
+        return {
+            "innostate_version": __version__,
+            "scenario": s.name,
+            "scenario_hash": scenario_hash(s),
+            "population_scale": s.population_scale,
+            "regime": {"name": self.regime, **dataclasses.asdict(regime)},
+            "containment": {
+                "name": self.containment,
+                "events": [e.model_dump(mode="json") for e in events],
+            },
+            "settings": dict(sorted(self.settings.items())),
+            "seed": self.seed,
+        }
+
+    def folder_name(self, kind: str = "") -> str:
+        """A default output folder name: scenario, choices, seed, and a short hash of the
+        settings and the scale when they are set, so that variants never share a folder."""
+        s = self.scenario
+        name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in s.name) or "scenario"
+        if kind == "compare":
+            base = f"compare-{name}-seed{self.seed}"
+        else:
+            base = f"{name}-{self.regime}-{self.containment}-seed{self.seed}"
+        if self.settings or s.population_scale != 1.0:
+            from innostate.experiments.store import digest
+
+            variant = {"settings": self.key()["settings"], "scale": s.population_scale}
+            base += f"-{digest(variant)[:8]}"
+        return base
+
+
+def _given(overrides: Any) -> dict[str, Any]:
+    """The fields a user set in an overrides model (nested, without the unset ones)."""
+    given: dict[str, Any] = overrides.model_dump(exclude_none=True)
+    return given
+
+
+def resolve(
     scenario: Scenario | str | Path,
+    regime: str | None = None,
+    containment: str | None = None,
+    seed: int | None = None,
+    settings: dict[str, float] | None = None,
+    scale: float | None = None,
+) -> RunInputs:
+    """Resolve a run's inputs: load the scenario, apply the scale, check every choice.
+
+    Raises
+    ------
+    ScenarioError
+        When the scenario is invalid, a regime or containment name is unknown,
+        a setting names no parameter or is out of range, or the scale is not positive.
+    """
+    from innostate.model.params import Params
+    from innostate.scenario.build import apply_settings, check_choices
+    from innostate.scenario.errors import Problem, ScenarioError
+
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if scale is not None:
+        if not (isinstance(scale, int | float) and 0 < scale < float("inf")):
+            raise ScenarioError(
+                [
+                    Problem(
+                        scenario.name,
+                        "scale",
+                        f"{scale!r} is not a positive number",
+                        "use e.g. scale=0.05 for a quick look",
+                    )
+                ]
+            )
+        scenario = scenario.model_copy(update={"population_scale": float(scale)})
+    check_choices(scenario, regime, containment)
+    chosen = {str(k): float(v) for k, v in (settings or {}).items()}
+    apply_settings(Params(), chosen)  # names and ranges checked before any run
+    return RunInputs(
+        scenario=scenario,
+        regime=regime or scenario.regime.preset,
+        containment=containment or "real",
+        seed=scenario.seed if seed is None else int(seed),
+        settings=chosen,
+    )
+
+
+def simulate(
+    scenario: Scenario | str | Path | RunInputs,
     regime: str | None = None,
     seed: int | None = None,
     on_step: Callable[[int, int], None] | None = None,
     containment: str | None = None,
     settings: dict[str, float] | None = None,
+    scale: float | None = None,
 ) -> Result:
     """Run one simulation.
 
     Parameters
     ----------
     scenario
-        A validated :class:`Scenario`, a path to a YAML file or a built-in name.
+        A validated :class:`Scenario`, a path to a YAML file or a built-in name
+        (or inputs already resolved by :func:`resolve`, when the others are None).
     regime
         Regime preset or user-defined regime name; defaults to the scenario's.
     seed
@@ -71,6 +184,9 @@ def simulate(
         Containment timeline: ``real`` (default), ``none`` or a variant of the scenario.
     settings
         Parameters set by dotted path, e.g. ``{"regime.alignment": 0.5}``.
+    scale
+        Multiply the synthetic populations (budgets unchanged), e.g. 0.05 for a
+        quick look; levels differ from full scale, so compare like with like.
 
     Returns
     -------
@@ -78,21 +194,31 @@ def simulate(
         Tables of nodes, areas, flows, projects, events, breakthroughs, ledger
         and actors, plus the headline ``summary`` and the run ``manifest``.
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
+    inputs = (
+        scenario
+        if isinstance(scenario, RunInputs)
+        else resolve(scenario, regime, containment, seed, settings, scale)
+    )
     started = datetime.now(UTC)
-    world = build(scenario, regime=regime, seed=seed, containment=containment, settings=settings)
-    run_seed = scenario.seed if seed is None else seed
-    rec = engine.run(world.state, world.params, np.random.SeedSequence(run_seed), on_step)
+    world = build(
+        inputs.scenario,
+        regime=inputs.regime,
+        seed=inputs.seed,
+        containment=inputs.containment,
+        settings=inputs.settings,
+    )
+    rec = engine.run(world.state, world.params, np.random.SeedSequence(inputs.seed), on_step)
     result = tables(world, rec)
+    key = inputs.key()
     result.manifest = {
         "innostate_version": __version__,
-        "scenario": scenario.name,
-        "scenario_hash": scenario_hash(scenario),
+        "scenario": inputs.scenario.name,
+        "scenario_hash": key["scenario_hash"],
         "regime": world.regime_name,
         "containment": world.containment,
-        "seed": run_seed,
-        "population_scale": scenario.population_scale,
+        "seed": inputs.seed,
+        "population_scale": inputs.scenario.population_scale,
+        "settings": key["settings"],
         "actors": world.state.actors.count,
         "steps": world.state.schedule.steps,
         "started": started.isoformat(),
@@ -100,13 +226,19 @@ def simulate(
         "python": platform.python_version(),
         "numpy": np.__version__,
         "parameters": dataclasses.asdict(world.params),
+        "key": key,
     }
     return result
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the scenario's canonical JSON form."""
-    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    """SHA-256 of the scenario's canonical JSON form, without its population scale.
+
+    The scale is a key entry of its own, so a changed scale is reported as such.
+    """
+    dump = scenario.model_dump(mode="json")
+    dump.pop("population_scale", None)
+    text = json.dumps(dump, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

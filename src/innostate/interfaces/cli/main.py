@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from innostate.data import DEFAULT_SCENARIO, builtin_text, describe_builtin, list_builtin
+from innostate.experiments.store import DamagedRecordWarning, StoreError
 from innostate.scenario.errors import Problem, ScenarioError
 
 app = typer.Typer(
@@ -53,41 +55,46 @@ def run(
         list[str] | None,
         typer.Option("--set", help="set a parameter, e.g. --set regime.alignment=0.5 (repeatable)"),
     ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="replace a run of other inputs in the output folder")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="skip report.html")] = False,
 ) -> None:
-    """Run one simulation; write its tables, summary.json, manifest.json and report.html."""
-    from innostate.experiments.run import simulate
-    from innostate.experiments.store import write_run
-    from innostate.scenario.load import load_scenario
+    """Run one simulation; write its tables, summary.json, manifest.json and report.html.
+
+    The default folder is runs/SCENARIO-REGIME-CONTAINMENT-seedSEED, plus a
+    short hash of --set and --scale when they are given.
+    """
+    from innostate.experiments.run import resolve, simulate
+    from innostate.experiments.store import check_folder, folder_lock, write_run
 
     try:
-        loaded = load_scenario(scenario)
-        if scale is not None:
-            loaded = loaded.model_copy(update={"population_scale": scale})
-        name = f"{loaded.name}-{regime or loaded.regime.preset}-{containment}-seed"
-        folder = out_dir or Path("runs") / f"{name}{loaded.seed if seed is None else seed}"
-        folder.mkdir(parents=True, exist_ok=True)  # fail on a bad folder before computing
-        result = _with_progress(
-            lambda tick: simulate(
-                loaded,
-                regime=regime,
-                seed=seed,
-                on_step=tick,
-                containment=containment,
-                settings=_settings(settings or []),
-            ),
-            quiet,
-        )
+        inputs = resolve(scenario, regime, containment, seed, _settings(settings or []), scale)
+        folder = out_dir or Path("runs") / inputs.folder_name()
+        with folder_lock(folder):  # fails on a bad folder before computing
+            check_folder(folder, inputs.key(), fresh)
+            result = _with_progress(lambda tick: simulate(inputs, on_step=tick), quiet)
+            written = write_run(result, folder)  # removes an earlier report
+            _headline(result.summary)
+            if not no_report:
+                from innostate.interfaces.report import write_run_report
+
+                written.append(write_run_report(folder))
     except ScenarioError as exc:
         raise _fail(exc) from None
-    written = write_run(result, folder)
-    _headline(result.summary)
-    if not no_report:
-        from innostate.interfaces.report import write_run_report
-
-        written.append(write_run_report(folder))
+    except StoreError as exc:
+        raise _refuse(exc) from None
     out.print(f"Wrote {len(written)} files to [bold]{folder}[/]")
+
+
+def _show_warning(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+    err.print(f"[yellow]Warning:[/] {message}", soft_wrap=True, highlight=False)
+
+
+def _refuse(exc: Exception) -> typer.Exit:
+    err.print(f"[bold red]Refused:[/] {exc}", soft_wrap=True, highlight=False)
+    return typer.Exit(code=2)
 
 
 def _settings(items: list[str]) -> dict[str, float]:
@@ -260,17 +267,38 @@ def report(
 ) -> None:
     """Rebuild report.html of a finished run or comparison from its files."""
     from innostate.interfaces.report import write_compare_report, write_run_report
-    from innostate.interfaces.report.run_report import RunFolderError
 
     try:
         if (run_dir / "comparison.json").exists():
             path = write_compare_report(run_dir)
         else:
             path = write_run_report(run_dir)
-    except RunFolderError as exc:
-        err.print(str(exc), soft_wrap=True)
+    except StoreError as exc:
+        err.print(str(exc), soft_wrap=True, highlight=False)
         raise typer.Exit(code=2) from None
     out.print(f"Wrote [bold]{path}[/]")
+
+
+@app.command()
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="folder of a run or a comparison")],
+    to: Annotated[str, typer.Option("--to", help="csv or xlsx")] = "csv",
+) -> None:
+    """Export a finished run's or comparison's tables as CSV files or one Excel workbook.
+
+    CSV files go to RUN_DIR/csv/; the workbook is RUN_DIR/tables.xlsx (one sheet
+    per table; needs the optional openpyxl: pip install 'innostate[excel]').
+    """
+    from innostate.experiments.export import export_folder
+
+    try:
+        written = export_folder(run_dir, to)
+    except (StoreError, ValueError) as exc:
+        err.print(str(exc), soft_wrap=True, highlight=False)
+        raise typer.Exit(code=2) from None
+    out.print(
+        f"Wrote {len(written)} file(s): [bold]{written[0].parent if to == 'csv' else written[0]}[/]"
+    )
 
 
 @app.command()
@@ -280,46 +308,71 @@ def compare(
         str, typer.Option(help="comma-separated regimes; the first is the baseline")
     ] = "new_national_system,old_national_system,market_led",
     containment: Annotated[
-        str, typer.Option(help="comma-separated containment timelines")
+        str, typer.Option(help="comma-separated containment timelines; the first is the baseline")
     ] = "real",
     replicates: Annotated[int, typer.Option(min=1, help="runs per cell (seeds)")] = 20,
     seed: Annotated[int | None, typer.Option(help="root seed (default: the scenario's)")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="local worker processes")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="local worker processes (default: usable CPUs)")
+    ] = None,
     scale: Annotated[
         float | None, typer.Option(min=0.0001, max=10, help="multiply synthetic populations")
     ] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="set a parameter in every run, e.g. --set rnd.noise=0"),
+    ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="discard the stored runs of this grid and recompute")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="skip report.html")] = False,
 ) -> None:
     """Run a regime x containment grid as ensembles and compare the cells.
 
-    Finished runs are kept in OUT/runs: run the same command again to resume.
+    Any grid works, one regime or one timeline included. Differences are paired
+    by replicate: each regime against the first (per timeline), each timeline
+    against the first (per regime), and their interaction. Finished runs are
+    kept in OUT/runs with the key of their inputs: run the same command again
+    to resume; runs made from other inputs are refused (or recomputed with --fresh).
     """
+    from innostate.experiments.compare import Interrupted
     from innostate.experiments.compare import compare as run_grid
-    from innostate.scenario.load import load_scenario
+    from innostate.experiments.run import resolve
 
     names = [r.strip() for r in regimes.split(",") if r.strip()]
     timelines = [c.strip() for c in containment.split(",") if c.strip()]
     try:
-        loaded = load_scenario(scenario)
-        if scale is not None:
-            loaded = loaded.model_copy(update={"population_scale": scale})
-        root = loaded.seed if seed is None else seed
-        folder = out_dir or Path("runs") / f"compare-{loaded.name}-seed{root}"
-        result = _with_progress(
-            lambda tick: run_grid(
-                loaded, names, timelines, replicates, root, folder, workers=workers, on_run=tick
-            ),
-            quiet,
-            label="runs",
-        )
+        inputs = resolve(scenario, seed=seed, settings=_settings(settings or []), scale=scale)
+        folder = out_dir or Path("runs") / inputs.folder_name("compare")
+        with warnings.catch_warnings():  # damaged records: say so, then run them again
+            warnings.simplefilter("always", DamagedRecordWarning)
+            warnings.showwarning = _show_warning
+            result = _with_progress(
+                lambda tick: run_grid(
+                    inputs.scenario,
+                    names,
+                    timelines,
+                    replicates,
+                    inputs.seed,
+                    folder,
+                    workers=workers,
+                    on_run=tick,
+                    settings=inputs.settings,
+                    fresh=fresh,
+                ),
+                quiet,
+                label="runs",
+            )
     except ScenarioError as exc:
         raise _fail(exc) from None
-    except KeyboardInterrupt:
+    except StoreError as exc:
+        raise _refuse(exc) from None
+    except Interrupted as exc:
         err.print(
-            f"Interrupted. Finished runs are kept in {folder / 'runs'}: run the same "
-            "command again to resume.",
+            f"Interrupted: {exc.done} of {exc.total} runs are saved in {exc.folder}. "
+            "Run the same command again to resume.",
             soft_wrap=True,
         )
         raise typer.Exit(code=130) from None

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from innostate.experiments.store import write_text
+from innostate.experiments.store import DamagedRun, check_run, write_text
 from innostate.interfaces.report.page import Section, cards, figure, page, table
 
 KIND_COLOURS = {
@@ -36,23 +36,30 @@ LEVEL_LINES = (  # small multiples: column, legend name, line style
 FUNDING = ("central", "local", "enterprise", "guidance_fund", "vc", "policy_bank")
 
 
-class RunFolderError(FileNotFoundError):
-    """A folder that does not hold a finished run."""
-
-
 def load_run(folder: Path) -> dict[str, Any]:
-    """The tables, summary and manifest of a run folder."""
+    """The tables, summary and manifest of a run folder, each file checked first.
+
+    Raises
+    ------
+    DamagedRun
+        Naming the file that is missing, damaged or changed since the run.
+    """
+    manifest = check_run(folder)
     needed = ["nodes", "areas", "flows", "projects", "events", "breakthroughs", "actors"]
-    missing = [n for n in needed if not (folder / f"{n}.parquet").exists()]
-    missing += [n for n in ("summary.json", "manifest.json") if not (folder / n).exists()]
-    if missing:
-        raise RunFolderError(
-            f"{folder} is not a finished run: missing {', '.join(missing)}. "
-            "Fix: give the folder `innostate run --out` wrote."
-        )
-    run: dict[str, Any] = {n: pd.read_parquet(folder / f"{n}.parquet") for n in needed}
-    for name in ("summary", "manifest"):
-        run[name] = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+    run: dict[str, Any] = {"manifest": manifest}
+    for name in [*needed, "summary"]:
+        path = folder / (f"{name}.parquet" if name in needed else f"{name}.json")
+        if not path.exists():
+            raise DamagedRun(f"{path} is missing. Fix: run again into {folder}.")
+        try:
+            if name in needed:
+                run[name] = pd.read_parquet(path)
+            else:
+                run[name] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:  # pyarrow's errors are ValueErrors too
+            raise DamagedRun(
+                f"{path} is damaged ({type(exc).__name__}). Fix: run again into {folder}."
+            ) from None
     return run
 
 
