@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from innostate.experiments.compare import compare
+from innostate.experiments.compare import INDICATORS, compare
 from innostate.experiments.run import simulate
 from innostate.experiments.store import write_run
 from innostate.interfaces.report import write_compare_report, write_run_report
@@ -43,7 +43,16 @@ def browser():
         chromium.close()
 
 
-def open_report(browser, report: Path, screenshot: Path) -> list[dict]:
+# each verdict table: its kind, its visible size, and its cells' classes
+VERDICTS = """() => Array.from(document.querySelectorAll('table.verdict')).map(t => ({
+  kind: t.dataset.kind,
+  height: t.getBoundingClientRect().height,
+  rows: t.querySelectorAll('tbody tr').length,
+  classes: Array.from(t.querySelectorAll('tbody td')).map(td => td.className),
+}))"""
+
+
+def open_report(browser, report: Path, screenshot: Path, extra: str = "() => null"):
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     errors, remote = [], []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -58,19 +67,20 @@ def open_report(browser, report: Path, screenshot: Path) -> list[dict]:
         ".every(el => el.querySelector('.main-svg'))"
     )
     charts = page.evaluate(CHARTS)
+    found = page.evaluate(extra)
     page.screenshot(path=str(screenshot), full_page=True)
     page.close()
     assert errors == [], errors
     assert remote == [], remote  # nothing fetched from the network: the file is self-contained
     assert screenshot.stat().st_size > 10_000
-    return charts
+    return charts, found
 
 
 @pytest.mark.parametrize(("name", "scale"), [("tiny", 1.0), ("prc-2019", 0.004)])
 def test_run_report_renders_every_chart_with_data(browser, tmp_path, name, scale):
     scenario = load_scenario(name).model_copy(update={"population_scale": scale})
     write_run(simulate(scenario), tmp_path)
-    charts = open_report(browser, write_run_report(tmp_path), tmp_path / "run-report.png")
+    charts, _ = open_report(browser, write_run_report(tmp_path), tmp_path / "run-report.png")
     ids = {c["id"] for c in charts}
     assert {"chart-reliance", "chart-chokepoints", "chart-sankey", "chart-network"} <= ids
     assert any(i.startswith("chart-nodes-") for i in ids)
@@ -78,13 +88,29 @@ def test_run_report_renders_every_chart_with_data(browser, tmp_path, name, scale
         assert chart["rendered"] and chart["points"] > 0, chart
 
 
-def test_compare_report_renders_bands_and_differences(browser, tmp_path):
+@pytest.mark.parametrize(
+    ("regimes", "kinds"),
+    [
+        (["new_national_system", "market_led"], ["regime", "containment", "interaction"]),
+        (["new_national_system"], ["containment"]),
+    ],
+)
+def test_compare_report_renders_verdicts_bands_and_differences(browser, tmp_path, regimes, kinds):
     tiny = load_scenario("tiny")
-    compare(tiny, ["new_national_system", "market_led"], ["real", "none"], 3, 4, tmp_path)
-    charts = open_report(browser, write_compare_report(tmp_path), tmp_path / "compare.png")
+    compare(tiny, regimes, ["real", "none"], 3, 4, tmp_path, workers=1)
+    charts, verdicts = open_report(
+        browser, write_compare_report(tmp_path), tmp_path / "compare.png", VERDICTS
+    )
     ids = {c["id"] for c in charts}
-    assert "chart-differences" in ids and "chart-band-self_reliance" in ids
+    assert {"chart-differences", "chart-band-self_reliance", "chart-efficiency"} <= ids
     for chart in charts:
         assert chart["rendered"] and chart["points"] > 0, chart
+    assert [v["kind"] for v in verdicts] == kinds
+    for table in verdicts:
+        assert table["height"] > 100 and table["rows"] == len(INDICATORS)
+        assert set(table["classes"]) <= {"better", "worse", "higher", "lower", "noise"}
+    assert any(c in ("better", "worse") for v in verdicts for c in v["classes"])
     text = (tmp_path / "report.html").read_text()
-    assert "market_led against new_national_system" in text
+    assert "seed noise only" in text and "not calibrated" in text and "3 replicate(s)" in text
+    if len(regimes) > 1:
+        assert "market_led against new_national_system" in text

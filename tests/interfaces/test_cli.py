@@ -198,3 +198,118 @@ def test_set_overrides_parameters_by_dotted_path(tmp_path):
     assert bad.exit_code == 2
     for text in ("did you mean 'rnd.productivity'?", "3 is out of range", "expected PATH=NUMBER"):
         assert text in bad.output
+
+
+def test_compare_of_one_regime_gives_containment_differences(tmp_path):
+    grid = ["--regimes", "new_national_system", "--containment", "real,none", "--replicates", "3"]
+    result = runner.invoke(
+        app, ["compare", "tiny", *grid, "--workers", "1", "--out", str(tmp_path), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Containment none against real under new_national_system" in result.output
+    assert (tmp_path / "report.html").exists()
+
+
+def test_run_into_a_folder_of_other_inputs_is_refused_unless_fresh(tmp_path):
+    args = ["run", "tiny", "-q", "--no-report", "--out", str(tmp_path)]
+    assert runner.invoke(app, [*args, "--seed", "1"]).exit_code == 0
+    assert runner.invoke(app, [*args, "--seed", "1"]).exit_code == 0  # same inputs: fine
+    refused = runner.invoke(app, [*args, "--seed", "2"])
+    assert refused.exit_code == 2 and "seed: 1 -> 2" in refused.output
+    assert "--fresh" in refused.output
+    replaced = runner.invoke(app, [*args, "--seed", "2", "--fresh"])
+    assert replaced.exit_code == 0
+    assert json.loads((tmp_path / "manifest.json").read_text())["seed"] == 2
+
+
+def test_default_folders_carry_a_hash_of_settings_and_scale(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for extra in ([], ["--set", "rnd.noise=0"], ["--scale", "0.5"]):
+        assert runner.invoke(app, ["run", "tiny", "-q", "--no-report", *extra]).exit_code == 0
+    folders = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert len(folders) == 3 and "tiny-new_national_system-real-seed7" in folders
+    for folder in folders:
+        manifest = json.loads((tmp_path / "runs" / folder / "manifest.json").read_text())
+        if folder.endswith("seed7"):
+            assert manifest["settings"] == {} and manifest["population_scale"] == 1.0
+    scaled = [f for f in folders if f != "tiny-new_national_system-real-seed7"]
+    scales = {
+        json.loads((tmp_path / "runs" / f / "manifest.json").read_text())["population_scale"]
+        for f in scaled
+    }
+    assert scales == {1.0, 0.5}
+
+
+def test_no_report_removes_a_stale_report(tmp_path):
+    args = ["run", "tiny", "-q", "--out", str(tmp_path)]
+    assert runner.invoke(app, args).exit_code == 0 and (tmp_path / "report.html").exists()
+    assert runner.invoke(app, [*args, "--no-report"]).exit_code == 0
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_report_and_export_name_a_damaged_file(tmp_path):
+    assert runner.invoke(app, ["run", "tiny", "-q", "--no-report", "--out", str(tmp_path)])
+    (tmp_path / "projects.parquet").write_bytes(b"PAR1 broken")
+    for command in (["report", str(tmp_path)], ["export", str(tmp_path), "--to", "csv"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2
+        assert "projects.parquet is damaged" in " ".join(result.output.split())
+        assert "Traceback" not in result.output
+
+
+def test_export_writes_csv_files_and_an_excel_workbook(tmp_path):
+    import pandas as pd
+
+    assert runner.invoke(app, ["run", "tiny", "-q", "--no-report", "--out", str(tmp_path)])
+    csv = runner.invoke(app, ["export", str(tmp_path), "--to", "csv"])
+    assert csv.exit_code == 0, csv.output
+    nodes = pd.read_csv(tmp_path / "csv" / "nodes.csv")
+    pd.testing.assert_frame_equal(
+        nodes, pd.read_parquet(tmp_path / "nodes.parquet"), check_dtype=False
+    )
+    xlsx = runner.invoke(app, ["export", str(tmp_path), "--to", "xlsx"])
+    assert xlsx.exit_code == 0, xlsx.output
+    book = pd.read_excel(tmp_path / "tables.xlsx", sheet_name=None)
+    assert set(book) == {p.stem for p in tmp_path.glob("*.parquet")}
+    assert len(book["ledger"]) == len(pd.read_parquet(tmp_path / "ledger.parquet"))
+    bad = runner.invoke(app, ["export", str(tmp_path), "--to", "pdf"])
+    assert bad.exit_code == 2 and "use one of csv, xlsx" in bad.output
+
+
+def test_two_runs_on_one_folder_never_leave_it_mixed(tmp_path):
+    import subprocess
+    import sys
+
+    from innostate.experiments.store import check_run
+
+    code = "from innostate.interfaces.cli.main import main; main()"
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                code,
+                "run",
+                "tiny",
+                "-q",
+                "--seed",
+                seed,
+                "--out",
+                str(tmp_path),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for seed in ("1", "2")
+    ]
+    outcomes = [(p.wait(timeout=300), p.communicate()[1]) for p in procs]
+    codes = sorted(code for code, _ in outcomes)
+    assert codes == [0, 2], outcomes  # one wins; the other is refused with a reason
+    (refusal,) = [" ".join(err.split()) for code, err in outcomes if code == 2]
+    assert "another innostate process" in refusal or "made from other inputs" in refusal
+    manifest = check_run(tmp_path)  # every table is the winner's, checked by digest
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["regime"] == manifest["regime"] and manifest["seed"] in (1, 2)
+    assert (tmp_path / "report.html").exists()
+    assert not list(tmp_path.glob(".*.tmp"))

@@ -78,8 +78,8 @@ def cards(items: list[tuple[str, str]]) -> str:
     return f'<div class="cards">{inner}</div>'
 
 
-def page(title: str, subtitle: str, sections: list[Section]) -> str:
-    """The whole report: CSS, plotly.js once, a navigation bar and the sections."""
+def page(title: str, subtitle: str, sections: list[Section], css: str = "") -> str:
+    """The whole report: CSS (plus ``css``), plotly.js once, a navigation bar and the sections."""
     from plotly.offline import get_plotlyjs
 
     nav = "".join(f'<a href="#{s.anchor}">{html.escape(s.title)}</a>' for s in sections)
@@ -93,7 +93,7 @@ def page(title: str, subtitle: str, sections: list[Section]) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{CSS}</style>"
+        f"<title>{html.escape(title)}</title><style>{CSS}{css}</style>"
         f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
         f"<header><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p><nav>{nav}</nav>"
         f"</header><main>{blocks}</main></body></html>\n"
