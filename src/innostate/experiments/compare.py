@@ -16,7 +16,8 @@ Three kinds of contrast, each paired by replicate:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -83,6 +84,16 @@ class Comparison:
     reading: list[str]
     design: dict[str, Any]
 
+    def __repr__(self) -> str:
+        d = self.design
+        clear = int(self.differences["clear"].sum()) if len(self.differences) else 0
+        return (
+            f"<Comparison {d['scenario']}: {len(d['regimes'])} regime(s) x "
+            f"{len(d['containments'])} containment timeline(s) x {d['replicates']} replicates, "
+            f"{len(self.runs)} runs; {clear} of {len(self.differences)} differences clear; "
+            "see .differences, .runs, .series>"
+        )
+
 
 class Interrupted(KeyboardInterrupt):
     """A comparison stopped by Ctrl-C; the runs finished so far are saved."""
@@ -144,11 +155,11 @@ def indicators(result: Result) -> dict[str, Any]:
 
 def compare(
     scenario: Scenario | str | Path,
-    regimes: list[str],
-    containments: list[str],
-    replicates: int,
-    root_seed: int | None,
-    out: Path,
+    regimes: Sequence[str],
+    containments: Sequence[str] = ("real",),
+    replicates: int = 20,
+    root_seed: int | None = None,
+    out: str | Path | None = None,
     workers: int | None = None,
     on_run: Callable[[int, int], None] | None = None,
     settings: dict[str, float] | None = None,
@@ -170,7 +181,8 @@ def compare(
     root_seed
         Seed the replicate seeds are spawned from (None: the scenario's).
     out
-        Output folder; finished runs are kept in ``out/runs``.
+        Output folder; finished runs are kept in ``out/runs``. None keeps
+        nothing on disk (a temporary folder) and only returns the tables.
     workers
         Local worker processes (default: the usable CPUs); 1 runs in this process.
     on_run
@@ -195,6 +207,20 @@ def compare(
     Interrupted
         On Ctrl-C, after saving every finished run.
     """
+    if out is None:
+        with tempfile.TemporaryDirectory(prefix="innostate-compare-") as tmp:
+            return compare(
+                scenario, regimes, containments, replicates, root_seed, Path(tmp), workers,
+                on_run, settings, scale, fresh, executor,
+            )  # fmt: skip
+    out = Path(out)
+    if isinstance(regimes, str) or isinstance(containments, str):
+        from innostate.scenario.errors import Problem, ScenarioError
+
+        raise ScenarioError(
+            [Problem("compare", "regimes", "expected a list of names, got one string",
+                     "write e.g. regimes=['new_national_system', 'market_led']")]
+        )  # fmt: skip
     regimes, containments = list(dict.fromkeys(regimes)), list(dict.fromkeys(containments))
     if not regimes or not containments or replicates < 1:
         from innostate.scenario.errors import Problem, ScenarioError

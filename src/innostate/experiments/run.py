@@ -25,9 +25,13 @@ from innostate.scenario.load import load_scenario
 from innostate.scenario.schema import Scenario
 
 
-@dataclass
+@dataclass(repr=False)
 class Result:
-    """Everything one run produced: tables as DataFrames, headline summary and manifest."""
+    """Everything one run produced: tables as DataFrames, headline summary and manifest.
+
+    In a notebook a result shows its headline table; ``save`` and ``load`` write
+    and read a run folder (the same files as ``innostate run``).
+    """
 
     nodes: pd.DataFrame
     areas: pd.DataFrame
@@ -45,6 +49,102 @@ class Result:
     def tables(self) -> dict[str, pd.DataFrame]:
         """Output tables by name."""
         return {name: getattr(self, name) for name in self.TABLES}
+
+    def headline(self) -> pd.DataFrame:
+        """The headline indicators as a two-column table (indicator, value)."""
+        s = self.summary
+        rows = [
+            ("actors", f"{s['actors']:,}"),
+            (
+                "self-reliance index, start -> end",
+                f"{s['self_reliance_start']:.3f} -> {s['self_reliance_end']:.3f}",
+            ),
+            (
+                "technologies meeting their requirement, start -> end",
+                f"{s['nodes_meeting_requirement_start']} -> "
+                f"{s['nodes_meeting_requirement_end']} of {s['nodes']}",
+            ),
+            ("chokepoints, start -> end", f"{s['chokepoints_start']} -> {s['chokepoints_end']}"),
+            ("R&D spent (bn yuan)", f"{s['rd_spent_bn']:,.1f}"),
+            ("waste share", f"{100 * s['waste_share']:.1f}%"),
+            ("breakthroughs", str(s["breakthroughs"])),
+            ("breakthroughs per 100 bn yuan", f"{s['breakthroughs_per_100bn']:.3f}"),
+        ]
+        return pd.DataFrame(rows, columns=["indicator", "value"])
+
+    def _title(self) -> str:
+        m, s = self.manifest, self.summary
+        parts = [
+            f"{s.get('scenario', '?')} under {s.get('regime', '?')}",
+            f"containment {m.get('containment', '?')}",
+            f"seed {m.get('seed', '?')}",
+            f"{s.get('start', '?')}..{s.get('end', '?')}",
+        ]
+        if m.get("population_scale", 1.0) != 1.0:
+            parts.append(f"population scale {m['population_scale']:g}")
+        if m.get("settings"):
+            parts.append(", ".join(f"{k}={v:g}" for k, v in m["settings"].items()))
+        return ", ".join(parts)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"<Result {self._title()}: self-reliance {s['self_reliance_start']:.3f} -> "
+            f"{s['self_reliance_end']:.3f}, {s['nodes_meeting_requirement_end']} of "
+            f"{s['nodes']} technologies meet their requirement, {s['breakthroughs']} "
+            f"breakthroughs, R&D {s['rd_spent_bn']:,.0f} bn yuan>"
+        )
+
+    def _repr_html_(self) -> str:
+        import html
+
+        table: str = self.headline().to_html(index=False, escape=True)
+        return f"<p><b>{html.escape(self._title())}</b></p>{table}"
+
+    def save(self, folder: str | Path, fresh: bool = False) -> Path:
+        """Write the run's tables, summary and manifest into ``folder``.
+
+        Raises
+        ------
+        KeyMismatch
+            When ``folder`` holds a run made from other inputs and ``fresh`` is False.
+        FolderBusy
+            When another process is writing to ``folder``.
+        """
+        from innostate.experiments.store import check_folder, folder_lock, write_run
+
+        path = Path(folder)
+        with folder_lock(path):
+            if "key" in self.manifest:
+                check_folder(path, self.manifest["key"], fresh)
+            write_run(self, path)
+        return path
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Result:
+        """Read a run folder back, checking every file first.
+
+        Raises
+        ------
+        DamagedRun
+            Naming the file that is missing, damaged or changed since the run.
+        """
+        from innostate.experiments.store import DamagedRun, check_run
+
+        path = Path(folder)
+        manifest = check_run(path)
+        manifest.pop("files", None)
+        tables = {}
+        for name in cls.TABLES:
+            try:
+                tables[name] = pd.read_parquet(path / f"{name}.parquet")
+            except (OSError, ValueError) as exc:
+                raise DamagedRun(
+                    f"{path / name}.parquet cannot be read ({type(exc).__name__}). "
+                    f"Fix: run again into {path}."
+                ) from None
+        summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+        return cls(**tables, summary=summary, manifest=manifest)
 
 
 @dataclass(frozen=True)
@@ -148,7 +248,15 @@ def resolve(
         scenario = scenario.model_copy(update={"population_scale": float(scale)})
     check_choices(scenario, regime, containment)
     chosen = {str(k): float(v) for k, v in (settings or {}).items()}
-    apply_settings(Params(), chosen)  # names and ranges checked before any run
+    try:  # names and ranges checked before any run
+        apply_settings(Params(), chosen)
+    except ScenarioError as exc:  # name the argument, not the command-line option
+        raise ScenarioError(
+            [
+                dataclasses.replace(p, file="settings") if p.file == "--set" else p
+                for p in exc.problems
+            ]
+        ) from None
     return RunInputs(
         scenario=scenario,
         regime=regime or scenario.regime.preset,

@@ -112,14 +112,14 @@ def _settings(items: list[str]) -> dict[str, float]:
                     "--set", item, "expected PATH=NUMBER", "write e.g. --set regime.alignment=0.5"
                 )
             )
-    if problems:  # report the well-formed ones' problems in the same message
-        from innostate.model.params import Params
-        from innostate.scenario.build import apply_settings
+    from innostate.model.params import Params
+    from innostate.scenario.build import apply_settings
 
-        try:
-            apply_settings(Params(), parsed)
-        except ScenarioError as exc:
-            problems += exc.problems
+    try:  # checked here too, so that the messages name the --set option
+        apply_settings(Params(), parsed)
+    except ScenarioError as exc:
+        problems += exc.problems
+    if problems:  # the malformed ones and the well-formed ones' problems in one message
         raise ScenarioError(problems)
     return parsed
 

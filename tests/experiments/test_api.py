@@ -1,0 +1,55 @@
+"""The Python API as a notebook user meets it: repr, save and load, compare, errors."""
+
+import pandas as pd
+import pytest
+
+import innostate
+from innostate.experiments.store import KeyMismatch
+
+
+@pytest.fixture(scope="module")
+def result():
+    return innostate.simulate("tiny", seed=3, scale=0.5, settings={"rnd.noise": 0})
+
+
+def test_a_result_shows_its_inputs_and_headline(result):
+    text = repr(result)
+    assert text.startswith("<Result tiny under new_national_system, containment real, seed 3")
+    assert "population scale 0.5" in text and "rnd.noise=0" in text and "breakthroughs" in text
+    assert len(text) < 400
+    page = result._repr_html_()
+    assert "<table" in page and "self-reliance index, start -&gt; end" in page
+    assert list(result.headline().columns) == ["indicator", "value"]
+
+
+def test_save_and_load_round_trip_and_refuse_other_inputs(result, tmp_path):
+    result.save(tmp_path / "run")
+    loaded = innostate.load(tmp_path / "run")
+    for name, frame in result.tables().items():
+        pd.testing.assert_frame_equal(getattr(loaded, name), frame)
+    assert loaded.summary["self_reliance_end"] == result.summary["self_reliance_end"]
+    assert loaded.manifest["key"] == result.manifest["key"]
+    other = innostate.simulate("tiny", seed=4)
+    with pytest.raises(KeyMismatch, match="fresh=True"):
+        other.save(tmp_path / "run")
+    other.save(tmp_path / "run", fresh=True)
+    assert innostate.load(tmp_path / "run").manifest["seed"] == 4
+
+
+def test_compare_returns_tables_without_writing_anything(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cmp = innostate.compare("tiny", ["new_national_system"], ["real", "none"], replicates=2)
+    assert isinstance(cmp.differences, pd.DataFrame) and len(cmp.runs) == 4
+    assert repr(cmp).startswith("<Comparison tiny: 1 regime(s) x 2 containment timeline(s)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_api_errors_name_arguments_not_command_line_options():
+    with pytest.raises(innostate.ScenarioError) as caught:
+        innostate.simulate("tiny", settings={"regime.alignment": 2})
+    assert "settings: regime.alignment: 2 is out of range" in str(caught.value)
+    assert "--set" not in str(caught.value)
+    with pytest.raises(innostate.ScenarioError, match="scale"):
+        innostate.simulate("tiny", scale=0)
+    with pytest.raises(innostate.ScenarioError, match="expected a list of names"):
+        innostate.compare("tiny", "market_led")
