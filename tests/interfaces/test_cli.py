@@ -208,6 +208,10 @@ def test_compare_of_one_regime_gives_containment_differences(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Containment none against real under new_national_system" in result.output
     assert (tmp_path / "report.html").exists()
+    (tmp_path / "differences.parquet").write_bytes(b"edited")
+    damaged = runner.invoke(app, ["report", str(tmp_path)])
+    assert damaged.exit_code == 2
+    assert "differences.parquet is damaged" in " ".join(damaged.output.split())
 
 
 def test_run_into_a_folder_of_other_inputs_is_refused_unless_fresh(tmp_path):
