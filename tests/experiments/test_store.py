@@ -50,7 +50,9 @@ def test_resume_after_an_edited_scenario_is_refused_and_says_what_changed(tmp_pa
     out = tmp_path / "cmp"
     first = run_grid(scenario_file(tmp_path), out)
     edited = scenario_file(tmp_path, "edited.yaml", budget=10)
-    with pytest.raises(KeyMismatch, match=r"4 runs made from other inputs \(scenario_hash: "):
+    with pytest.raises(KeyMismatch, match=r"4 runs made from other inputs \(scenario_sections"):
+        run_grid(edited, out)
+    with pytest.raises(KeyMismatch, match=r"scenario_sections.budgets: \w+ -> \w+; scenario_hash"):
         run_grid(edited, out)
     again = run_grid(edited, out, fresh=True)  # recomputed, never mixed
     assert (again.runs["rd_spent_bn"] > first.runs["rd_spent_bn"]).all()

@@ -178,6 +178,8 @@ class RunInputs:
             "innostate_version": __version__,
             "scenario": s.name,
             "scenario_hash": scenario_hash(s),
+            # a digest per top-level section, so that a refusal can say which part changed
+            "scenario_sections": _section_digests(s),
             "population_scale": s.population_scale,
             "regime": {"name": self.regime, **dataclasses.asdict(regime)},
             "containment": {
@@ -203,6 +205,14 @@ class RunInputs:
             variant = {"settings": self.key()["settings"], "scale": s.population_scale}
             base += f"-{digest(variant)[:8]}"
         return base
+
+
+def _section_digests(scenario: Scenario) -> dict[str, str]:
+    from innostate.experiments.store import digest
+
+    dump = scenario.model_dump(mode="json")
+    dump.pop("population_scale", None)
+    return {name: digest(value)[:12] for name, value in sorted(dump.items())}
 
 
 def _given(overrides: Any) -> dict[str, Any]:

@@ -187,7 +187,15 @@ def key_changes(old: dict[str, Any], new: dict[str, Any], limit: int = 6) -> lis
     return changes
 
 
-ORDER = ("scenario_hash", "population_scale", "seed", "regime", "containment", "settings")
+ORDER = (
+    "scenario_sections",
+    "scenario_hash",
+    "population_scale",
+    "seed",
+    "regime",
+    "containment",
+    "settings",
+)
 
 
 def _key_order(name: str) -> tuple[int, str]:
