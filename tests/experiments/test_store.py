@@ -135,3 +135,26 @@ def test_scale_and_settings_reach_the_manifest_and_the_folder_name():
     assert varied.folder_name() != resolve("tiny", scale=0.5).folder_name()
     manifest = simulate(varied).manifest
     assert manifest["settings"] == {"rnd.noise": 0.0} and manifest["population_scale"] == 0.5
+
+
+def test_concurrent_writers_of_one_file_never_collide(tmp_path):
+    import threading
+
+    target = tmp_path / "record.json"
+    errors = []
+
+    def writer(value):
+        try:
+            for _ in range(200):
+                write_json(target, {"value": value, "pad": "x" * 10_000})
+        except Exception as exc:  # a shared temporary name would fail here
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(v,)) for v in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert json.loads(target.read_text())["value"] in range(4)  # whole, from one writer
+    assert [p.name for p in tmp_path.iterdir()] == ["record.json"]
