@@ -16,6 +16,7 @@ Three kinds of contrast, each paired by replicate:
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
@@ -54,6 +55,18 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "nodes_met_per_100bn": ("technologies meeting their requirement per 100 bn yuan", "higher"),
     "waste_share": ("share of money wasted", "lower"),
     "duplicate_projects": ("duplicate projects", "lower"),
+}
+# how each indicator's amounts are written: a unit suffix and the digits shown
+UNITS: dict[str, tuple[str, int]] = {
+    "self_reliance_end": ("", 3),
+    "nodes_meeting_requirement_end": ("", 1),
+    "chokepoints_end": ("", 1),
+    "breakthroughs": ("", 1),
+    "rd_spent_bn": (" bn", 0),
+    "breakthroughs_per_100bn": ("", 3),
+    "nodes_met_per_100bn": ("", 3),
+    "waste_share": (" pp", 1),  # a share: differences in percentage points
+    "duplicate_projects": ("", 1),
 }
 # indicators tracked every step, for median lines and bands over time
 SERIES = ("self_reliance", "domestic_share", "nodes_meeting_requirement", "chokepoints")
@@ -414,6 +427,22 @@ def differences(
     return pd.DataFrame(rows, columns=columns)
 
 
+def amount(name: str, value: float, signed: bool = False, level: bool = False) -> str:
+    """An indicator's difference (or, with ``level``, its value) in its unit.
+
+    Shares are written in percent, and their differences in percentage points;
+    a small nonzero amount keeps two significant digits instead of rounding to 0.
+    """
+    unit, digits = UNITS.get(name, ("", 3))
+    if unit == " pp":
+        value *= 100
+        unit = "%" if level else unit
+    if value and round(abs(value), digits) == 0:
+        digits = 1 - math.floor(math.log10(abs(value)))
+    text = f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
+    return text.replace("-", "\u2212") + unit
+
+
 def verdict(row: dict[Any, Any]) -> str:
     """``better``, ``worse``, ``higher``/``lower`` (no preferred direction) or ``noise``."""
     if not row["clear"]:
@@ -448,11 +477,15 @@ def reading(diffs: pd.DataFrame) -> list[str]:
                 noise.append(name)
                 continue
             seen = verdict(row)
-            direction = "higher" if row["mean_difference"] > 0 else "lower"
+            up = row["mean_difference"] > 0
+            # the interval of the magnitude, in the indicator's unit (shares in points)
+            low, high = (row["ci_low"], row["ci_high"]) if up else (-row["ci_high"], -row["ci_low"])
+            key = row["indicator"]
             tail = f", {seen}" if seen in ("better", "worse") else ""
+            size = amount(key, abs(row["mean_difference"]))
             parts.append(
-                f"{name} {direction} by {abs(row['mean_difference']):.3g} "
-                f"(95% CI {row['ci_low']:.3g} to {row['ci_high']:.3g}{tail})"
+                f"{name} {'higher' if up else 'lower'} by {size}"
+                f" (95% CI {amount(key, low)} to {amount(key, high)}{tail})"
             )
         text = f"{head}: " + ("; ".join(parts) if parts else "no clear difference")
         text += f". Within noise: {', '.join(noise)}." if noise else "."

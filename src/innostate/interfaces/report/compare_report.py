@@ -15,6 +15,7 @@ from innostate.experiments.compare import (
     KINDS,
     SERIES,
     Comparison,
+    amount,
     load_comparison,
     verdict,
 )
@@ -24,18 +25,6 @@ from innostate.interfaces.report.page import Section, figure, page, table
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash"]
 SYMBOLS = ["circle", "square", "diamond", "cross", "triangle-up"]
-# how each indicator's amounts are written: a unit suffix and the digits shown
-UNITS: dict[str, tuple[str, int]] = {
-    "self_reliance_end": ("", 3),
-    "nodes_meeting_requirement_end": ("", 1),
-    "chokepoints_end": ("", 1),
-    "breakthroughs": ("", 1),
-    "rd_spent_bn": (" bn", 0),
-    "breakthroughs_per_100bn": ("", 3),
-    "nodes_met_per_100bn": ("", 3),
-    "waste_share": (" pp", 1),  # a share: differences in percentage points
-    "duplicate_projects": ("", 1),
-}
 MIN_REPLICATES = 10  # below this, percentile intervals are too rough to trust
 KIND_TITLES = {
     "regime": "Regimes against {r0}, within each containment timeline",
@@ -121,29 +110,23 @@ def write_compare_report(folder: Path) -> Path:
     return write_text(folder / "report.html", page(title, subtitle, sections, css=CSS))
 
 
-def amount(name: str, value: float, signed: bool = False, level: bool = False) -> str:
-    """An indicator's difference (or, with ``level``, its value) in its unit.
-
-    Shares are written in percent, and their differences in percentage points.
-    """
-    unit, digits = UNITS.get(name, ("", 3))
-    if unit == " pp":
-        value *= 100
-        unit = "%" if level else unit
-    text = f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
-    return text.replace("-", "\u2212") + unit
-
-
 def verdict_cell(row: dict[str, Any]) -> tuple[str, str]:
-    """The text and CSS class of one verdict entry."""
+    """The text and CSS class of one verdict entry.
+
+    A clear difference reads as a size with the interval of that size ("worse by
+    0.03 (95% CI 0.02 to 0.04)"); one within noise keeps its signs, since its
+    interval spans zero.
+    """
     name, diff = row["indicator"], row["mean_difference"]
     seen = verdict(row)
-    interval = f"95% CI {amount(name, row['ci_low'], True)} to {amount(name, row['ci_high'], True)}"
     base = row["baseline_mean"]
     share = f", {100 * diff / abs(base):+.1f}% of baseline" if base and math.isfinite(base) else ""
     share = share.replace("-", "\u2212")
     if seen == "noise":
-        return f"within noise: {amount(name, diff, True)} ({interval})", seen
+        low, high = amount(name, row["ci_low"], True), amount(name, row["ci_high"], True)
+        return f"within noise: {amount(name, diff, True)} (95% CI {low} to {high})", seen
+    low, high = sorted((abs(row["ci_low"]), abs(row["ci_high"])))
+    interval = f"95% CI {amount(name, low)} to {amount(name, high)}"
     return f"{seen} by {amount(name, abs(diff))} ({interval}){share}", seen
 
 
