@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from innostate.interfaces.cli.main import app
@@ -280,6 +281,7 @@ def test_export_writes_csv_files_and_an_excel_workbook(tmp_path):
     assert bad.exit_code == 2 and "use one of csv, xlsx" in bad.output
 
 
+@pytest.mark.slow
 def test_two_runs_on_one_folder_never_leave_it_mixed(tmp_path):
     import subprocess
     import sys

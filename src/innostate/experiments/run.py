@@ -312,11 +312,12 @@ def simulate(
         Tables of nodes, areas, flows, projects, events, breakthroughs, ledger
         and actors, plus the headline ``summary`` and the run ``manifest``.
     """
-    inputs = (
-        scenario
-        if isinstance(scenario, RunInputs)
-        else resolve(scenario, regime, containment, seed, settings, scale)
-    )
+    if isinstance(scenario, RunInputs):
+        if any(v is not None for v in (regime, seed, containment, settings, scale)):
+            raise TypeError("simulate(inputs): resolved inputs take no other choices")
+        inputs = scenario
+    else:
+        inputs = resolve(scenario, regime, containment, seed, settings, scale)
     started = datetime.now(UTC)
     world = build(
         inputs.scenario,

@@ -266,13 +266,17 @@ def report(
     run_dir: Annotated[Path, typer.Argument(help="folder of a run or a comparison")],
 ) -> None:
     """Rebuild report.html of a finished run or comparison from its files."""
+    from innostate.experiments.store import DamagedRun, folder_lock
     from innostate.interfaces.report import write_compare_report, write_run_report
 
     try:
-        if (run_dir / "comparison.json").exists():
-            path = write_compare_report(run_dir)
-        else:
-            path = write_run_report(run_dir)
+        if not run_dir.is_dir():
+            raise DamagedRun(f"{run_dir} is not a folder. Fix: give the folder innostate wrote.")
+        with folder_lock(run_dir):  # not while a run or comparison is writing there
+            if (run_dir / "comparison.json").exists():
+                path = write_compare_report(run_dir)
+            else:
+                path = write_run_report(run_dir)
     except StoreError as exc:
         err.print(str(exc), soft_wrap=True, highlight=False)
         raise typer.Exit(code=2) from None
