@@ -85,6 +85,9 @@ def run(
         raise _fail(exc) from None
     except StoreError as exc:
         raise _refuse(exc) from None
+    except KeyboardInterrupt:
+        err.print("Interrupted: the run did not finish, and no tables of it were kept.")
+        raise typer.Exit(code=130) from None
     out.print(f"Wrote {len(written)} files to [bold]{folder}[/]")
 
 
