@@ -86,7 +86,7 @@ def run(
     except StoreError as exc:
         raise _refuse(exc) from None
     except KeyboardInterrupt:
-        err.print("Interrupted: the run did not finish, and no tables of it were kept.")
+        err.print("Interrupted: the run did not finish; run the same command again.")
         raise typer.Exit(code=130) from None
     out.print(f"Wrote {len(written)} files to [bold]{folder}[/]")
 
