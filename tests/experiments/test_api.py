@@ -51,5 +51,5 @@ def test_api_errors_name_arguments_not_command_line_options():
     assert "--set" not in str(caught.value)
     with pytest.raises(innostate.ScenarioError, match="scale"):
         innostate.simulate("tiny", scale=0)
-    with pytest.raises(innostate.ScenarioError, match="expected a list of names"):
+    with pytest.raises(innostate.ScenarioError, match="expected lists of names"):
         innostate.compare("tiny", "market_led")

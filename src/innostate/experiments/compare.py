@@ -41,6 +41,7 @@ from innostate.experiments.store import (
     write_record,
     write_table,
 )
+from innostate.scenario.errors import Problem, ScenarioError
 from innostate.scenario.schema import Scenario
 
 # end-of-run indicators compared across cells: label and the direction that is better
@@ -228,25 +229,15 @@ def compare(
             )  # fmt: skip
     out = Path(out)
     if isinstance(regimes, str) or isinstance(containments, str):
-        from innostate.scenario.errors import Problem, ScenarioError
-
-        raise ScenarioError(
-            [Problem("compare", "regimes", "expected a list of names, got one string",
-                     "write e.g. regimes=['new_national_system', 'market_led']")]
-        )  # fmt: skip
+        raise _grid_error(
+            "expected lists of names, got one string",
+            "write e.g. regimes=['new_national_system', 'market_led']",
+        )
     regimes, containments = list(dict.fromkeys(regimes)), list(dict.fromkeys(containments))
     if not regimes or not containments or replicates < 1:
-        from innostate.scenario.errors import Problem, ScenarioError
-
-        raise ScenarioError(
-            [
-                Problem(
-                    "compare",
-                    "grid",
-                    "needs at least one regime, one containment timeline and one replicate",
-                    "name them, e.g. regimes=['market_led']",
-                )
-            ]
+        raise _grid_error(
+            "needs at least one regime, one containment timeline and one replicate",
+            "name them, e.g. regimes=['market_led'], containments=['real', 'none']",
         )
     base = resolve(scenario, settings=settings, scale=scale, seed=root_seed)
     cells = {  # every name is checked before any time is spent
@@ -298,6 +289,10 @@ def compare(
         result = Comparison(runs, series, diffs, reading(diffs), meta)
         write_comparison(result, out)
     return result
+
+
+def _grid_error(message: str, fix: str) -> ScenarioError:
+    return ScenarioError([Problem("compare", "grid", message, fix)])
 
 
 def _run_key(cell_key: dict[str, Any], spec: RunSpec) -> dict[str, Any]:
