@@ -17,8 +17,8 @@ import pandas as pd
 
 from innostate._version import __version__
 from innostate.model import engine
+from innostate.model.codebook import ACTOR_KINDS, INSTRUMENTS, OWNERSHIPS, SOURCES, STATUSES
 from innostate.model.records import NODE_COLUMNS, Records
-from innostate.model.state import ACTOR_KINDS, INSTRUMENTS, OWNERSHIPS, SOURCES, STATUSES
 from innostate.scenario.build import World, build
 from innostate.scenario.calendar import step_label
 from innostate.scenario.load import load_scenario

@@ -7,22 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from innostate.model.codebook import EVENT, INSTRUMENTS, KIND, OWNER, SOURCES
+from innostate.model.mechanisms.rnd import update_levels
 from innostate.model.params import Params, describe, replace_path
-from innostate.model.state import (
-    BUDGET_CHANNELS,
-    EVENT,
-    INSTRUMENTS,
-    KIND,
-    OWNER,
-    SOURCES,
-    Actors,
-    Floats,
-    Ledger,
-    Nodes,
-    Schedule,
-    State,
-    empty_projects,
-)
+from innostate.model.state import Actors, Floats, Ledger, Nodes, Schedule, State, empty_projects
 from innostate.scenario.calendar import parse_month, step_count, step_index
 from innostate.scenario.errors import Problem, ScenarioError
 from innostate.scenario.regimes import PRESETS, apply_overrides, regime_from
@@ -91,10 +79,8 @@ def build(
         ledger=ledger,
         schedule=schedule,
     )
-    # the market starts at the scenario's shares; the domestic level is the best actor's
-    from innostate.model.select import domestic_levels
-
-    nodes.domestic_level = domestic_levels(actors, nodes.count)
+    # the market starts at the scenario's shares; the domestic level is the best firm's
+    update_levels(state)
     # a node already meeting its requirement is not a breakthrough of this run
     nodes.reached_step[nodes.domestic_level >= nodes.requirement] = 0
     return World(
@@ -211,11 +197,13 @@ def _nodes(s: Scenario, node_ids: list[str], area_ids: list[str]) -> Nodes:
         access=col("access"),
         domestic_share=1.0 - col("foreign_share"),
         domestic_level=np.zeros(j),
+        research_level=np.zeros(j),
         knowledge=np.zeros(j),
         services=np.zeros(j),
         priority=np.full(j, 1.0 / j),
         allocation=np.full(j, 1.0 / j),
         chokepoint=np.zeros(j, dtype=bool),
+        key_task=np.zeros(j, dtype=bool),
         reached_step=np.full(j, -1, dtype=np.int64),
     )
 
@@ -242,7 +230,10 @@ def _actors(
         count = max(1, round(pop.count * s.population_scale)) if pop.count else 0
         if count == 0:
             continue
-        parts.append(_population(s, pop, count, node_ids, area_ids, region_ids, k, rng))
+        part = _population(s, pop, count, node_ids, area_ids, region_ids, k, rng)
+        # each synthetic row stands for pop.count / count real actors (about 1 / scale)
+        part["weight"] = np.full(count, pop.count / count)
+        parts.append(part)
         prefix = pop.name_prefix or pop.kind
         ids.extend(f"{prefix}-{number}-{i}" for i in range(count))
         names.extend(f"{prefix} {i + 1}" for i in range(count))
@@ -261,6 +252,7 @@ def _actors(
         reputation=np.full(len(ids), 0.5),
         entity_listed=merged["entity_listed"],
         size=merged["size"],
+        weight=merged["weight"],
         slot_revenue=np.zeros(merged["cap_level"].shape),
     )
     return actors, ids, names
@@ -293,6 +285,7 @@ def _named(
         "market_orientation": arr("market_orientation"),
         "entity_listed": arr("entity_listed", bool),
         "size": arr("size"),
+        "weight": np.ones(n),
     }
 
 
@@ -382,10 +375,7 @@ def _schedule(
     cal = s.calendar
     steps = step_count(cal.start, cal.end, cal.steps_per_year)
     budgets = np.stack(
-        [
-            budget_path(s.budgets.get(c), cal.start, steps, cal.steps_per_year)
-            for c in BUDGET_CHANNELS
-        ],
+        [budget_path(s.budgets.get(c), cal.start, steps, cal.steps_per_year) for c in SOURCES],
         axis=1,
     )
     events = s.containment

@@ -17,13 +17,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
+from innostate.model.codebook import ACTOR_KINDS, OWNERSHIPS, SOURCES
 from innostate.model.params import Params, Regime
-from innostate.model.state import ACTOR_KINDS, BUDGET_CHANNELS, OWNERSHIPS
 
 ActorKind = Literal[ACTOR_KINDS]  # type: ignore[valid-type]
 Ownership = Literal[OWNERSHIPS]  # type: ignore[valid-type]
 EventKind = Literal["item_control", "entity_listing", "entity_delisting", "talent_restriction"]
-BudgetChannel = Literal[BUDGET_CHANNELS]  # type: ignore[valid-type]
+BudgetChannel = Literal[SOURCES]  # type: ignore[valid-type]
 
 
 def _date_text(value: Any) -> Any:

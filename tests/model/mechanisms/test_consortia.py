@@ -1,5 +1,6 @@
+from innostate.model.codebook import INSTRUMENT, SOURCE
 from innostate.model.mechanisms import consortia
-from innostate.model.state import INSTRUMENT, SOURCE, add_projects
+from innostate.model.state import add_projects
 
 from factory import actor, node, rng, world
 

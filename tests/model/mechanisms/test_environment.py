@@ -1,7 +1,7 @@
 import numpy as np
 
+from innostate.model.codebook import SOURCES
 from innostate.model.mechanisms import environment
-from innostate.model.state import BUDGET_CHANNELS
 
 from factory import actor, node, rng, world
 
@@ -56,4 +56,4 @@ def test_budgets_arrive_in_pool_and_cash_and_are_booked_as_inflow():
     assert np.isclose(s.ledger.central_pool, 10.0)
     assert np.allclose(s.actors.cash, [1.5, 0.5, 1.0])  # enterprise money by size
     assert np.isclose(s.ledger.inflow, 10 + 2 + 1)
-    assert BUDGET_CHANNELS[0] == "central"
+    assert SOURCES[0] == "central"

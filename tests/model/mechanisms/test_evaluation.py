@@ -1,7 +1,8 @@
 import numpy as np
 
+from innostate.model.codebook import INSTRUMENT, SOURCE, STATUS
 from innostate.model.mechanisms import evaluation
-from innostate.model.state import INSTRUMENT, SOURCE, STATUS, add_projects
+from innostate.model.state import add_projects
 
 from factory import actor, rng, world
 

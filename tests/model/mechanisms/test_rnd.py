@@ -1,8 +1,9 @@
 import numpy as np
 
+from innostate.model.codebook import INSTRUMENT, SOURCE
 from innostate.model.mechanisms import rnd
 from innostate.model.params import RndParams
-from innostate.model.state import INSTRUMENT, SOURCE, add_projects
+from innostate.model.state import add_projects
 
 from factory import actor, node, rng, world
 

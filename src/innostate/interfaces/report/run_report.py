@@ -13,6 +13,7 @@ import pandas as pd
 
 from innostate.experiments.store import write_text
 from innostate.interfaces.report.page import Section, cards, figure, page, table
+from innostate.model.codebook import SOURCES
 
 KIND_COLOURS = {
     "national_lab": "#6a3d9a",
@@ -33,7 +34,6 @@ LEVEL_LINES = (  # small multiples: column, legend name, line style
     ("frontier", "frontier", {"color": "#555", "dash": "dash"}),
     ("requirement", "requirement", {"color": "#c0392b", "dash": "dot"}),
 )
-FUNDING = ("central", "local", "enterprise", "guidance_fund", "vc", "policy_bank")
 
 
 class RunFolderError(FileNotFoundError):
@@ -350,7 +350,7 @@ def _network(run: dict[str, Any], limit: int = 120) -> str:
     teams = projects[projects["member_count"] > 0]
     if teams.empty:
         return "<p>No consortium formed in this run.</p>"
-    money = teams[[f"funding_{s}" for s in FUNDING]].sum(axis=1)
+    money = teams[[f"funding_{s}" for s in SOURCES]].sum(axis=1)
     edges = [
         (lead, member, value)
         for lead, members, value in zip(teams["lead"], teams["members"], money, strict=True)
@@ -465,7 +465,7 @@ def _breakthroughs(run: dict[str, Any]) -> str:
     members = [
         ", ".join(names.get(m, m) for m in str(ms).split(";") if m) for ms in frame["members"]
     ]
-    money = frame[[f"funding_{s}" for s in FUNDING]].rename(columns=lambda c: c[8:])
+    money = frame[[f"funding_{s}" for s in SOURCES]].rename(columns=lambda c: c[8:])
     view = pd.concat(
         [
             frame[["node", "date", "lead_name"]].assign(members=members),
