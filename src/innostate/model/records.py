@@ -99,7 +99,7 @@ def held_by(state: State) -> Floats:
     group[IS_ENTERPRISE[a.kind]] = HOLDERS.index("enterprise")
     held = np.bincount(group, weights=a.cash * a.weight, minlength=len(HOLDERS))
     held[HOLDERS.index("central_pool")] = state.ledger.central_pool
-    held[HOLDERS.index("project_budgets")] = float(p.budget[: p.count] @ p.weight[: p.count])
+    held[HOLDERS.index("project_budgets")] = float(np.dot(p.budget[: p.count], p.weight[: p.count]))
     return held
 
 

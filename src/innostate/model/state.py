@@ -204,7 +204,9 @@ class State:
     def money_stock(self) -> float:
         """All money held inside the system: pool, actor cash, project budgets (weighted)."""
         p, a = self.projects, self.actors
-        held = float(a.cash @ a.weight) + float(p.budget[: p.count] @ p.weight[: p.count])
+        held = float(np.dot(a.cash, a.weight)) + float(
+            np.dot(p.budget[: p.count], p.weight[: p.count])
+        )
         return self.ledger.central_pool + held
 
 

@@ -21,6 +21,8 @@ def _world(coordination: float, partner_kind: str = "soe"):
             ),
         ],
         regime={"coordination": coordination},
+        # partners value the market enough to join across silos even without coordination
+        parameters={"consortia": {"market_return_weight": 1.0}},
     )
     import numpy as np
 

@@ -35,7 +35,10 @@ def test_vc_invests_in_private_firms_and_guidance_funds_follow_priority():
     }
     assert deals == {"startup": "vc", "soe": "gf"}
     assert (p.instrument[: p.count] == INSTRUMENT["vc_backed"]).all()
-    assert np.isclose(s.actors.cash[index(w, "vc")], 9.0)  # vc_deploy_rate 0.1
+    # one real firm takes one deal: the fund pays one deal_size, the rest waits
+    deal = w.params.finance.deal_size
+    assert np.isclose(s.actors.cash[index(w, "vc")], 10.0 - deal)
+    assert np.isclose(p.budget[0], deal)
     assert np.isclose(s.money_stock(), stock)  # fund cash became project budget
 
 

@@ -64,7 +64,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     a.slot_revenue.ravel()[flat] = earned
     reinvested = ap.rd_reinvestment * earned
     np.add.at(a.cash, actor, reinvested)
-    receive(state, float(reinvested @ a.weight[actor]))
+    receive(state, float(np.dot(reinvested, a.weight[actor])))
 
     gap = np.maximum(n.frontier[node] - level, 0.0)
     learned = per_step(ap.learning_by_doing, dt) * share * gap

@@ -60,7 +60,7 @@ def _lapse_idle(state: State, rate_per_year: float) -> None:
     holders = (a.kind == KIND["local_government"]) | (a.kind == KIND["policy_bank"])
     lapsed = np.where(holders, a.cash * per_step(rate_per_year, state.dt), 0.0)
     a.cash -= lapsed
-    lapse(state, float(lapsed @ a.weight))
+    lapse(state, float(np.dot(lapsed, a.weight)))
 
 
 def _distribute_budgets(state: State, budget: Floats, market_finance: float) -> None:
@@ -81,7 +81,7 @@ def _distribute_budgets(state: State, budget: Floats, market_finance: float) -> 
         # a row stands for `weight` real actors: shares are per real actor, so the
         # national total and the named actors' share do not depend on population scale
         size = np.where(mask, a.size, 0.0)
-        total = float(size @ a.weight)
+        total = float(np.dot(size, a.weight))
         if amount <= 0 or total <= 0:
             continue  # no recipient: the money is not appropriated
         a.cash += amount * size / total

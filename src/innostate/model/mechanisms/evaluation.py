@@ -145,7 +145,7 @@ def _follow_on(state: State, params: Params, rows: Ints) -> None:
     if rows.size == 0:
         return
     wanted = ev.follow_on_share * pr.funding[rows, SOURCE["central"]]
-    total = float(wanted @ pr.weight[rows])
+    total = float(np.dot(wanted, pr.weight[rows]))
     scale = min(1.0, state.ledger.central_pool / max(total, 1e-12))
     extra = wanted * scale  # per real project
     state.ledger.central_pool -= total * scale

@@ -91,15 +91,18 @@ def _invest(
     """Cut the funds' deployable capital into deals and give them to the best firms."""
     a, f = state.actors, params.finance
     funds = np.flatnonzero((a.kind == fund_kind) & (a.cash > 0))
-    candidates = np.flatnonzero(np.isfinite(score))
+    candidates = np.flatnonzero(np.isfinite(score) & (score > 0))  # no prospects, no deal
     if funds.size == 0 or candidates.size == 0:
         return
     deployable = a.cash[funds] * per_step(rate_per_year, state.dt)  # per real fund
-    total = float(deployable @ a.weight[funds])
+    total = float(np.dot(deployable, a.weight[funds]))
     deals = np.floor(total / f.deal_size)
     if deals < 1:
         return
     # best firms first; each real firm takes at most one deal a step
+    needed = int(min(candidates.size, np.ceil(deals / a.weight[candidates].min())))
+    if needed < candidates.size:
+        candidates = candidates[np.argpartition(-score[candidates], needed - 1)[:needed]]
     firms = candidates[np.lexsort((candidates, -score[candidates]))]
     before = np.cumsum(a.weight[firms]) - a.weight[firms]
     taken = np.clip(deals - before, 0.0, a.weight[firms])
@@ -149,7 +152,7 @@ def _lend(state: State, params: Params) -> None:
     )
     if banks.size == 0 or rows.size == 0:
         return
-    capital = float(a.cash[banks] @ a.weight[banks])
+    capital = float(np.dot(a.cash[banks], a.weight[banks]))
     if capital <= 0:
         return
     wanted = f.bank_leverage * central[rows] * pr.weight[rows]

@@ -67,7 +67,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     realised = np.zeros(size)
     realised[used] = levels[used] - old
     if rows.size:
-        share = weighted[: rows.size] / pooled_weighted[key_p]
+        total = pooled_weighted[key_p]
+        share = np.divide(weighted[: rows.size], total, out=np.zeros(rows.size), where=total > 0)
         state.projects.progress[rows] += realised[key_p] * share
         _spillover(state, rp, rows, levels[key_p])
     _depreciate(state, rp, pooled)
@@ -97,7 +98,7 @@ def _project_contributions(state: State, params: Params) -> tuple[Ints, Floats, 
     money = pr.budget[rows] / remaining  # per real project
     pr.budget[rows] -= money
     pr.spent[rows] += money
-    spend(state, float(money @ pr.weight[rows]))
+    spend(state, float(np.dot(money, pr.weight[rows])))
 
     node, lead = pr.node[rows], pr.lead[rows]
     team = np.concatenate([lead[:, None], pr.members[rows]], axis=1)
@@ -133,7 +134,7 @@ def _own_contributions(state: State, params: Params) -> tuple[Ints, Floats, Floa
     firms = IS_ENTERPRISE[a.kind] & (a.cash > 0) & (slots > 0)
     budget = np.where(firms, a.cash * per_step(rp.self_rd_rate, state.dt), 0.0)
     a.cash -= budget
-    spend(state, float(budget @ a.weight))
+    spend(state, float(np.dot(budget, a.weight)))
     take = firms[actor]
     flat, actor, node = flat[take], actor[take], node[take]
     money = budget[actor] / slots[actor]  # split evenly over the firm's nodes

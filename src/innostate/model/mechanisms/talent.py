@@ -48,7 +48,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     hired = tp.hire_share * newcomers if demand.sum() > 0 else 0.0
     if hired:
         a.talent += hired * demand / demand.sum() / a.weight
-    staff = float(a.talent @ a.weight)
+    staff = float(np.dot(a.talent, a.weight))
     if staff > 0:
         a.talent += (newcomers - hired) * a.talent / staff
     return state
