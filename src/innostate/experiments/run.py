@@ -16,8 +16,16 @@ import numpy as np
 import pandas as pd
 
 from innostate._version import __version__
-from innostate.model import engine
-from innostate.model.codebook import ACTOR_KINDS, INSTRUMENTS, OWNERSHIPS, SOURCES, STATUSES
+from innostate.model import engine, metrics
+from innostate.model.codebook import (
+    ACTOR_KINDS,
+    HOLDERS,
+    INSTRUMENTS,
+    OWNERSHIPS,
+    SOURCES,
+    STATUSES,
+)
+from innostate.model.metrics import self_reliance
 from innostate.model.records import NODE_COLUMNS, Records
 from innostate.scenario.build import World, build
 from innostate.scenario.calendar import step_label
@@ -148,8 +156,11 @@ def tables(world: World, rec: Records) -> Result:
             "outflow": rec.outflow,
             "stock": rec.stock,
             "imbalance": rec.imbalance,
+            "lapsed": rec.lapsed,
             "central_pool": rec.central_pool,
             "active_projects": rec.active_projects,
+            # money held at the end of each step, by holder (idle balances)
+            **{f"held_{h}": rec.held[:, k] for k, h in enumerate(HOLDERS)},
         }
     )
     a = s.actors
@@ -169,14 +180,8 @@ def tables(world: World, rec: Records) -> Result:
             "best_level": a.cap_level.max(axis=1),
         }
     )
-    summary = _summary(world, rec, labels, projects, breakthroughs)
+    summary = _summary(world, rec, labels)
     return Result(nodes, areas, flows, projects, events, breakthroughs, ledger, actors, summary)
-
-
-def self_reliance(level: np.ndarray, requirement: np.ndarray) -> np.ndarray:
-    """Capability sufficiency min(1, level / requirement), elementwise."""
-    sufficiency: np.ndarray = np.minimum(level / requirement, 1.0)
-    return sufficiency
 
 
 def _areas(world: World, rec: Records, labels: list[str], year: np.ndarray) -> pd.DataFrame:
@@ -243,6 +248,7 @@ def _projects(world: World) -> pd.DataFrame:
             "end": pr.end[:n],
             "stopped": pr.stopped[:n],
             "duplicate": pr.duplicate[:n],
+            "weight": pr.weight[:n],
             **{f"funding_{s}": pr.funding[:n, k] for k, s in enumerate(SOURCES)},
             "spent": pr.spent[:n],
             "progress": pr.progress[:n],
@@ -252,7 +258,7 @@ def _projects(world: World) -> pd.DataFrame:
             "tech_score": pr.tech_score[:n],
             "app_score": pr.app_score[:n],
             "reported_score": pr.reported_score[:n],
-            "wasted": pr.spent[:n] * (cut | pr.duplicate[:n]),
+            "wasted": pr.spent[:n] * pr.weight[:n] * (cut | pr.duplicate[:n]),
         }
     )
     return table
@@ -338,17 +344,8 @@ def _events(world: World, labels: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["step", "date", "kind", "id", "node", "project", "detail"])
 
 
-def _summary(
-    world: World,
-    rec: Records,
-    labels: list[str],
-    projects: pd.DataFrame,
-    breakthroughs: pd.DataFrame,
-) -> dict[str, Any]:
+def _summary(world: World, rec: Records, labels: list[str]) -> dict[str, Any]:
     s = world.state
-    market = rec.node["market_size"]
-    reliance = self_reliance(rec.node["domestic_level"], rec.node["requirement"])
-    index = (reliance * market).sum(axis=1) / market.sum(axis=1)
     spy = s.schedule.steps_per_year
     broke_through = {node for _, node, _, _ in rec.breakthroughs}
     reached = {
@@ -364,35 +361,15 @@ def _summary(
         for j in range(s.nodes.count)
     }
     committed = rec.flows.sum(axis=(0, 2, 3))
-    spent = float(rec.outflow.sum())
-    wasted = float(projects["wasted"].sum())
-    initially_met = int((rec.node["domestic_level"][0] >= rec.node["requirement"][0]).sum())
     return {
         "scenario": world.scenario.name,
         "regime": world.regime_name,
         "start": labels[0],
         "end": labels[-1],
         "actors": s.actors.count,
-        "self_reliance_start": float(index[0]),
-        "self_reliance_end": float(index[-1]),
-        "nodes": s.nodes.count,
-        "nodes_meeting_requirement_start": initially_met,
-        "nodes_meeting_requirement_end": int(
-            (rec.node["domestic_level"][-1] >= rec.node["requirement"][-1]).sum()
-        ),
-        "chokepoints_start": int(rec.chokepoint[0].sum()),
-        "chokepoints_end": int(rec.chokepoint[-1].sum()),
+        **metrics.headline(s, rec),
         "time_to_requirement": reached,
         "money_by_source_bn": {src: float(committed[k]) for k, src in enumerate(SOURCES)},
-        "rd_spent_bn": spent,
-        "waste_bn": wasted,
-        "waste_share": wasted / spent if spent > 0 else 0.0,
-        "projects": len(projects),
-        "projects_cut": int((projects["status"] == "cut").sum()),
-        "duplicate_projects": int(projects["duplicate"].sum()),
-        "breakthroughs": len(breakthroughs),
-        "breakthroughs_per_100bn": 100.0 * len(breakthroughs) / spent if spent > 0 else 0.0,
-        "max_ledger_imbalance": float(rec.imbalance.max()),
         "milestones": milestones_against_run(world, rec, labels),
     }
 

@@ -97,7 +97,9 @@ def held_by(state: State) -> Floats:
     for kind in ("local_government", "policy_bank", "guidance_fund", "vc_fund"):
         group[a.kind == KIND[kind]] = HOLDERS.index(kind)
     group[IS_ENTERPRISE[a.kind]] = HOLDERS.index("enterprise")
-    held = np.bincount(group, weights=a.cash * a.weight, minlength=len(HOLDERS))
+    held = np.asarray(
+        np.bincount(group, weights=a.cash * a.weight, minlength=len(HOLDERS)), dtype=np.float64
+    )
     held[HOLDERS.index("central_pool")] = state.ledger.central_pool
     held[HOLDERS.index("project_budgets")] = float(np.dot(p.budget[: p.count], p.weight[: p.count]))
     return held

@@ -43,7 +43,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     money = np.concatenate([money_p, money_s])
     weighted = money * np.concatenate([factor_p, factor_s])
     size = a.cap_node.size
-    pooled = np.bincount(keys, weights=money, minlength=size)
+    pooled = np.asarray(np.bincount(keys, weights=money, minlength=size), dtype=np.float64)
     pooled_weighted = np.bincount(keys, weights=weighted, minlength=size)
     used = np.flatnonzero(pooled > 0)
 
