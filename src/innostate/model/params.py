@@ -149,7 +149,9 @@ class TopLevelDesignParams:
     """Central leadership: priorities, key tasks and the central budget."""
 
     plan_period_years: float = param(5, 1, 10, "years", "length of a five-year plan")
-    plan_start_year: float = param(2021, 1950, 2100, "year", "first year of a plan in the cycle")
+    plan_start_year: float = param(
+        2021, 2016, 2025, "year", "first year of a plan in the cycle (2021: the 14th plan)"
+    )
     replan_interval_years: float = param(
         1, 0.25, 10, "years", "how often priorities are revisited between plans"
     )
