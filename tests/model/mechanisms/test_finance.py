@@ -1,8 +1,10 @@
 import numpy as np
 
-from innostate.model.codebook import INSTRUMENT, SOURCE
+from innostate.model.codebook import INSTRUMENT, KIND, SOURCE
 from innostate.model.mechanisms import finance
 from innostate.model.state import add_projects
+from innostate.scenario.build import build
+from innostate.scenario.load import load_scenario
 
 from factory import actor, index, node, rng, world
 
@@ -68,3 +70,19 @@ def test_no_market_finance_means_no_deals_without_fund_capital():
     s.actors.cash[[index(w, "vc"), index(w, "gf")]] = 0.0
     finance.step(s, w.params, rng())
     assert s.projects.count == 0
+
+
+def test_deal_count_follows_capital_not_the_number_of_fund_rows():
+    deals = []
+    for scale in (0.002, 0.02):
+        scenario = load_scenario("prc-2019").model_copy(update={"population_scale": scale})
+        w = build(scenario, seed=1)
+        s = w.state
+        vc = s.actors.kind == KIND["vc_fund"]
+        s.actors.cash[vc] = 1.0  # the same capital per real fund at both scales
+        finance.step(s, w.params, rng())
+        p = s.projects
+        backed = p.instrument[: p.count] == INSTRUMENT["vc_backed"]
+        deals.append(p.weight[: p.count][backed].sum())
+    assert deals[0] > 0
+    assert abs(deals[0] - deals[1]) <= 2  # a synthetic fund row stands for 1/scale funds
