@@ -194,7 +194,7 @@ class ProgrammeParams:
     horse_race_teams: float = param(3, 2, 8, "teams", "teams funded in parallel per horse race")
     grants_per_node: float = param(3, 1, 50, "grants", "basic research grants per node and round")
     selection_noise: float = param(
-        0.1, 0, 2, "lognormal sigma", "error with which programme managers observe capability"
+        0.1, 0, 2, "Gumbel scale", "log error with which programme managers observe capability"
     )
     status_force_weight: float = param(
         0.5,

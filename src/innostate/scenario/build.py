@@ -10,6 +10,7 @@ import numpy as np
 from innostate.model.codebook import EVENT, INSTRUMENTS, KIND, OWNER, SOURCES
 from innostate.model.mechanisms.rnd import update_levels
 from innostate.model.params import Params, describe, replace_path
+from innostate.model.select import best_per_node
 from innostate.model.state import Actors, Floats, Ledger, Nodes, Schedule, State, empty_projects
 from innostate.scenario.calendar import parse_month, step_count, step_index
 from innostate.scenario.errors import Problem, ScenarioError
@@ -230,10 +231,7 @@ def _actors(
         count = max(1, round(pop.count * s.population_scale)) if pop.count else 0
         if count == 0:
             continue
-        part = _population(s, pop, count, node_ids, area_ids, region_ids, k, rng)
-        # each synthetic row stands for pop.count / count real actors (about 1 / scale)
-        part["weight"] = np.full(count, pop.count / count)
-        parts.append(part)
+        parts.append(_population(s, pop, count, node_ids, area_ids, region_ids, k, rng))
         prefix = pop.name_prefix or pop.kind
         ids.extend(f"{prefix}-{number}-{i}" for i in range(count))
         names.extend(f"{prefix} {i + 1}" for i in range(count))
@@ -289,6 +287,37 @@ def _named(
     }
 
 
+CERTAINTY_STRATUM = 1000  # the largest real actors of a population, drawn one row each
+
+
+def population_sizes(
+    real: int, rows: int, alpha: float, rng: np.random.Generator
+) -> tuple[Floats, Floats]:
+    """Sizes (Pareto with shape ``alpha``, mean 1 over real actors) and row weights.
+
+    A population of ``real`` actors is drawn as ``rows`` rows. Its largest
+    actors decide the extremes (the richest firm, the best-funded lab), which a
+    plain subsample would miss at a small scale. So the ``min(rows // 2,
+    CERTAINTY_STRATUM)`` largest real actors get a row each (weight 1), at the
+    expected sizes of the top order statistics; the other rows are a random
+    sample of the rest, each standing for an equal share of it. At any scale
+    the same largest actors exist, and the sizes summed over real actors are
+    ``real``.
+    """
+    top = min(rows // 2, CERTAINTY_STRATUM) if rows < real else 0
+    rank = np.arange(1, top + 1)
+    # Pareto(alpha) above 1: the j-th largest of n sits near the 1 - (j - 1/2)/n quantile
+    largest = ((rank - 0.5) / real) ** (-1.0 / alpha)
+    tail_share = 1.0 - top / real  # the rest lie below the top's quantile
+    u = rng.uniform(0.0, tail_share, rows - top)
+    rest = (1.0 - u) ** (-1.0 / alpha)
+    size = np.concatenate([largest, rest])
+    weight = np.concatenate([np.ones(top), np.full(rows - top, (real - top) / (rows - top))])
+    size /= np.dot(size, weight) / real
+    order = rng.permutation(rows)  # no meaning in the row order
+    return size[order], weight[order]
+
+
 def _population(
     s: Scenario,
     pop: Population,
@@ -307,8 +336,7 @@ def _population(
     ownership = np.array([OWNER[o] for o in owners])[
         rng.choice(len(owners), count, p=share / share.sum())
     ]
-    size = rng.pareto(pop.size_alpha, count) + 1.0
-    size /= size.mean()
+    size, weight = population_sizes(pop.count, count, pop.size_alpha, rng)
 
     areas = set(pop.areas or area_ids)
     node_ok = np.array([n.area in areas for n in s.nodes])
@@ -329,6 +357,14 @@ def _population(
             -0.5 * pop.capability_sigma**2, pop.capability_sigma, (count, per_actor)
         )
         cap_level[:, :per_actor] = np.minimum(relative, 1.0) * initial[cap_node[:, :per_actor]]
+        # the best of a node's real holders is at the node's start level at any scale:
+        # pin the top sampled holder there, so subsampling does not lower the maximum
+        nodes = cap_node[:, :per_actor].ravel()
+        levels = cap_level[:, :per_actor].ravel()
+        top = best_per_node(nodes, levels, np.ones(nodes.size, dtype=bool), len(node_ids))
+        top = top[top >= 0]
+        rows, slots = np.divmod(top, per_actor)
+        cap_level[rows, slots] = initial[nodes[top]]
 
     def uniform(r: Range) -> Floats:
         return rng.uniform(r.low, r.high, count)
@@ -346,6 +382,7 @@ def _population(
         "market_orientation": uniform(pop.market_orientation),
         "entity_listed": np.zeros(count, dtype=bool),
         "size": size,
+        "weight": weight,
     }
 
 

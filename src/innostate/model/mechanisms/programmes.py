@@ -19,8 +19,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     ``nodes.allocation``. Calls below ``min_call_budget`` are not issued and
     their money stays in the pool.
 
-    Bidders are observed with ``selection_noise`` and their review record:
-    ``capability x (1 + reputation_weight x (reputation - 0.5))``.
+    Bidders are observed with error (:func:`best_impression`) and by their
+    review record: ``capability x (1 + reputation_weight x (reputation - 0.5))``.
 
     - directive: one national team per node, scored
       ``directive_selection * status + (1 - directive_selection) * capability``
@@ -47,8 +47,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
 
     actor, node, level = slot_entries(a)
     record = np.maximum(1.0 + p.reputation_weight * (a.reputation[actor] - 0.5), 0.0)
-    noise = rng.lognormal(0.0, p.selection_noise, level.shape[0])
-    observed = level * noise * record / n.frontier[node]
+    observed = level * best_impression(rng, p.selection_noise, a.weight[actor]) * record
+    observed /= n.frontier[node]
     performer = IS_PERFORMER[a.kind[actor]]
     private = a.ownership[actor] == OWNER["private"]
     bidder_ok = rng.random(a.count) < params.regime.private_participation
@@ -70,6 +70,20 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         _fund_group(state, params, node, actor, score, eligible, budget[k], INSTRUMENT[name], teams)
     _fund_services(state, params, budget[4])
     return state
+
+
+def best_impression(rng: np.random.Generator, scale: float, weight: Floats) -> Floats:
+    """Multiplicative error of the best-looking of ``weight`` equally able bidders.
+
+    The log error is Gumbel with scale ``selection_noise`` (mean zero for one
+    bidder). The Gumbel is max-stable: the best of w independent draws is the
+    same Gumbel shifted by ``scale * ln w``, so a synthetic row standing for w
+    real firms bids as the best of them, and who wins a call does not depend on
+    the population scale.
+    """
+    log_error = scale * (rng.gumbel(0.0, 1.0, weight.shape[0]) - np.euler_gamma + np.log(weight))
+    error: Floats = np.exp(log_error)
+    return error
 
 
 def _fund_group(
