@@ -33,7 +33,7 @@ def _gain_from_split(parts: list[float], noise_sigma: float = 0.3):
         np.ones(len(parts)),
     )
     rnd.step(s, w.params, rng(5))
-    return s.actors.cap_level[0, 0] - 4.0, s.projects.progress[rows]
+    return s.actors.cap_level[0, 0] - 4.0, s.projects.progress[rows], s.projects.expected[rows]
 
 
 @settings(max_examples=40, deadline=None)
@@ -42,12 +42,15 @@ def _gain_from_split(parts: list[float], noise_sigma: float = 0.3):
     st.floats(min_value=0.0, max_value=1.0),
 )
 def test_splitting_money_into_projects_leaves_progress_unchanged(parts, sigma):
-    whole, _ = _gain_from_split([sum(parts)], sigma)
-    split, credited = _gain_from_split(parts, sigma)
+    whole, _, whole_expected = _gain_from_split([sum(parts)], sigma)
+    split, credited, expected = _gain_from_split(parts, sigma)
     assert np.isclose(split, whole, rtol=1e-9)
     # the gain is credited to the projects by money share
     assert np.isclose(credited.sum(), split, rtol=1e-9)
     assert np.allclose(credited / credited.sum(), np.asarray(parts) / sum(parts))
+    # and reviews see the same verdict: what was expected is shared the same way
+    assert np.isclose(expected.sum(), whole_expected[0], rtol=1e-9)
+    assert np.allclose(credited / expected, split / whole_expected[0])
 
 
 def test_rates_per_year_compound_to_the_same_year_at_any_step_length():

@@ -43,17 +43,17 @@ def nodes_meeting_requirement(rec: Records) -> Floats:
     return met
 
 
-def project_counts(state: State) -> dict[str, float]:
+def project_counts(state: State) -> dict[str, Any]:
     """Real projects started, cut and duplicated, and money spent on cut or duplicate ones."""
     p = state.projects
     n = p.count
     weight = p.weight[:n]
     cut = p.status[:n] == STATUS["cut"]
     wasted = cut | p.duplicate[:n]
-    return {
-        "projects": float(weight.sum()),
-        "projects_cut": float(weight[cut].sum()),
-        "duplicate_projects": float(weight[p.duplicate[:n]].sum()),
+    return {  # a fractional weight is an expected count: report whole projects
+        "projects": round(float(weight.sum())),
+        "projects_cut": round(float(weight[cut].sum())),
+        "duplicate_projects": round(float(weight[p.duplicate[:n]].sum())),
         "waste_bn": float(np.dot(p.spent[:n] * weight, wasted)),
     }
 

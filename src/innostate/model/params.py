@@ -399,7 +399,7 @@ class AdoptionParams:
         0,
         1,
         "share/year",
-        "gap to frontier a supplier closes in a year at full market share",
+        "gap to frontier a supplier closes in a year when it makes all domestic sales",
     )
 
 

@@ -87,7 +87,8 @@ def record(state: State, rec: Records, imbalance: float) -> None:
     rec.stock[t] = state.money_stock()
     rec.imbalance[t] = imbalance
     rec.central_pool[t] = state.ledger.central_pool
-    rec.active_projects[t] = int(state.projects.active.sum())
+    p = state.projects
+    rec.active_projects[t] = round(float(p.weight[: p.count][p.active].sum()))
 
 
 def held_by(state: State) -> Floats:

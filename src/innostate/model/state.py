@@ -109,6 +109,9 @@ class Projects:
     spent: Floats
     progress: Floats  # levels gained by the lead on the node
     target: Floats  # progress the call expects over the whole duration
+    # progress expected so far: ambition x what the project's share of its lead's pooled
+    # money bought a fully able team, accrued each step (reviews compare progress with it)
+    expected: Floats
     revenue: Floats  # lead's revenue on the node while the project ran
     efficiency: Floats  # consortium efficiency multiplier on R&D
     race: Ints  # horse-race group id, -1 otherwise
@@ -234,6 +237,7 @@ def empty_projects(capacity: int, members: int) -> Projects:
         spent=floats(),
         progress=floats(),
         target=floats(),
+        expected=floats(),
         revenue=floats(),
         efficiency=np.ones(capacity),
         race=ints(),

@@ -21,7 +21,9 @@ def scores(
 ) -> tuple[Floats, Floats, Floats]:
     """Technical, application and weighted scores of reviewed projects, each in [0, 1].
 
-    Technical: progress against what the call expected by now. Application:
+    Technical: progress against what was expected by now (``expected``: ambition
+    x what the project's share of its lead's pooled money bought a fully able
+    team, accrued by rnd). Application:
     revenue from users against ``application_revenue_ratio`` per yuan spent.
     The regime's ``evaluation_weights`` combine them; basic grants are judged
     on technical progress only.
@@ -59,12 +61,10 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     rows = np.flatnonzero(active & ((pr.next_review[: pr.count] <= t) | (pr.end[: pr.count] <= t)))
     if rows.size == 0:
         return state
-    elapsed = t - pr.start[rows] + 1
-    duration = pr.end[rows] - pr.start[rows] + 1
     tech, app, score = scores(
         params,
         pr.progress[rows],
-        pr.target[rows] * elapsed / duration,
+        pr.expected[rows],
         pr.revenue[rows],
         pr.spent[rows],
         pr.instrument[rows] == INSTRUMENT["basic_grant"],

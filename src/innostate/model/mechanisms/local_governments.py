@@ -20,8 +20,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
 
     Own programmes: at each call round each region's government spends
     ``local_autonomy`` times the round's part of ``programme_share`` a year of
-    its cash on ``1 + Poisson(lambda)`` projects,
-    ``lambda = local_autonomy * (1 - monitoring) * duplicate_rate * years per round``,
+    its cash on ``Poisson(lambda)`` projects,
+    ``lambda = (1 + local_autonomy * (1 - monitoring) * duplicate_rate) * years per round``,
     on nodes drawn from its allocation (central priority mixed with local
     preference by ``alignment``). The lead is the region's most capable actor
     on the node, or its largest firm when nobody there works on it (a weak
@@ -79,8 +79,11 @@ def _local_programmes(
     active = regions[purse >= params.programmes.min_call_budget]
     if active.size == 0:
         return
-    lam = r.local_autonomy * (1 - r.monitoring) * lg.duplicate_rate * years
-    count = 1 + rng.poisson(lam, active.size)
+    # one own project a year plus extra, unmonitored ones: counts per year do not
+    # depend on how often rounds come
+    lam = (1.0 + r.local_autonomy * (1 - r.monitoring) * lg.duplicate_rate) * years
+    count = rng.poisson(lam, active.size)
+    active, count = active[count > 0], count[count > 0]
     region = np.repeat(active, count)
     alloc = state.region_allocation[region]
     cumulative = alloc.cumsum(axis=1)

@@ -7,7 +7,14 @@ import numpy as np
 from innostate.model.codebook import INSTRUMENT, IS_ENTERPRISE, IS_RESEARCH, KIND, SOURCE, STATUS
 from innostate.model.ledger import record_flow, spend
 from innostate.model.params import Params, RndParams, per_step
-from innostate.model.production import advance, difficulty, noise, progress, throttle
+from innostate.model.production import (
+    advance,
+    difficulty,
+    noise,
+    progress,
+    throttle,
+    yearly_gain,
+)
 from innostate.model.select import (
     best_levels,
     best_per_node,
@@ -38,6 +45,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     rp, n, a = params.rnd, state.nodes, state.actors
     k = a.cap_node.shape[1]
     key_p, money_p, factor_p, rows = _project_contributions(state, params)
+    node_p = state.projects.node[rows]
     key_s, money_s, factor_s = _own_contributions(state, params)
     keys = np.concatenate([key_p, key_s])
     money = np.concatenate([money_p, money_s])
@@ -70,6 +78,10 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         total = pooled_weighted[key_p]
         share = np.divide(weighted[: rows.size], total, out=np.zeros(rows.size), where=total > 0)
         state.projects.progress[rows] += realised[key_p] * share
+        # what the pooled money buys a fully able team, shared the same way: reviews
+        # judge a project against it, so splitting money does not change the verdict
+        ideal = yearly_gain(rp, pooled[key_p] / state.dt, difficulty(state, rp)[node_p]) * state.dt
+        state.projects.expected[rows] += params.programmes.ambition * ideal * share
         _spillover(state, rp, rows, levels[key_p])
     _depreciate(state, rp, pooled)
     n.knowledge *= (1 - rp.knowledge_decay) ** state.dt

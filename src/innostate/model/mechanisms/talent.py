@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from innostate.model.codebook import KIND, STATUS
-from innostate.model.params import Params
+from innostate.model.params import Params, per_step
 from innostate.model.state import State
 
 
@@ -32,7 +32,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         * dt
     )
     newcomers = graduates + returnees
-    a.talent *= 1.0 - tp.attrition * dt
+    a.talent *= 1.0 - per_step(tp.attrition, dt)
 
     rows = np.flatnonzero(pr.status[: pr.count] == STATUS["active"])
     team = np.concatenate([pr.lead[rows, None], pr.members[rows]], axis=1)
