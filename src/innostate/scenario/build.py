@@ -227,8 +227,7 @@ def _actors(
     ids = [a.id for a in s.actors]
     names = [a.name for a in s.actors]
     for number, pop in enumerate(s.populations):
-        # scaling keeps at least one actor of every non-empty population
-        count = max(1, round(pop.count * s.population_scale)) if pop.count else 0
+        count = population_rows(s, pop)
         if count == 0:
             continue
         parts.append(_population(s, pop, count, node_ids, area_ids, region_ids, k, rng))
@@ -285,6 +284,25 @@ def _named(
         "size": arr("size"),
         "weight": np.ones(n),
     }
+
+
+HOLDERS_PER_NODE = 4  # rows a population keeps on each of its nodes at any scale
+
+
+def population_rows(s: Scenario, pop: Population) -> int:
+    """Rows drawn for a population: ``count x population_scale``, with a floor.
+
+    Scaling keeps at least one row of a non-empty population, and enough rows
+    for about ``HOLDERS_PER_NODE`` on each node the population works on, so that
+    calls on every node meet competing bidders of the population at any scale
+    (a row stands for ``count / rows`` real actors; never more rows than actors).
+    """
+    if pop.count == 0:
+        return 0
+    covered = sum(1 for n in s.nodes if n.area in set(pop.areas or [a.id for a in s.areas]))
+    per_actor = min(pop.nodes_per_actor, covered)
+    floor = -(-HOLDERS_PER_NODE * covered // per_actor) if per_actor else 1
+    return min(pop.count, max(1, floor, round(pop.count * s.population_scale)))
 
 
 CERTAINTY_STRATUM = 1000  # the largest real actors of a population, drawn one row each
