@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,41 @@ def load_scenario(source: str | Path) -> Scenario:
                 ]
             )
     return parse_scenario(read_text(path), str(path))
+
+
+def rescale(scenario: Scenario, scale: float | None) -> Scenario:
+    """The scenario with another ``population_scale``, checked like a file's value.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+    scale
+        The new population scale (None keeps the scenario's own).
+
+    Raises
+    ------
+    ScenarioError
+        When the scale is not a finite number in (0, 10], or the run would have
+        too many actors or too much work.
+    """
+    from innostate.scenario.validate import check_work
+
+    if scale is None:
+        return scenario
+    if not math.isfinite(scale) or not 0 < scale <= 10:
+        raise ScenarioError(
+            [Problem("--scale", "population_scale", f"{scale} is out of range", "use 0.0001 to 10")]
+        )
+    problems = check_work(
+        named=len(scenario.actors),
+        counts=[p.count for p in scenario.populations],
+        scale=scale,
+        calendar=scenario.calendar.model_dump(),
+    )
+    if problems:
+        raise ScenarioError([Problem("--scale", path, msg, fix) for path, msg, fix in problems])
+    return scenario.model_copy(update={"population_scale": scale})
 
 
 def read_text(path: Path) -> str:

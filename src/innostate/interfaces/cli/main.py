@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+MAX_SEED = 2**32 - 1  # the scenario schema's range for seeds
 
 
 def _fail(exc: ScenarioError) -> typer.Exit:
@@ -36,7 +37,10 @@ def _fail(exc: ScenarioError) -> typer.Exit:
 def run(
     scenario: Annotated[str, typer.Argument(help="built-in name or YAML file")] = DEFAULT_SCENARIO,
     regime: Annotated[str | None, typer.Option(help="regime preset or user-defined name")] = None,
-    seed: Annotated[int | None, typer.Option(help="root seed (default: the scenario's)")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, max=MAX_SEED, help="root seed (default: the scenario's)"),
+    ] = None,
     containment: Annotated[
         str, typer.Option(help="containment timeline: real, none or a scenario variant")
     ] = "real",
@@ -59,12 +63,10 @@ def run(
     """Run one simulation; write its tables, summary.json, manifest.json and report.html."""
     from innostate.experiments.run import simulate
     from innostate.experiments.store import write_run
-    from innostate.scenario.load import load_scenario
+    from innostate.scenario.load import load_scenario, rescale
 
     try:
-        loaded = load_scenario(scenario)
-        if scale is not None:
-            loaded = loaded.model_copy(update={"population_scale": scale})
+        loaded = rescale(load_scenario(scenario), scale)
         name = f"{loaded.name}-{regime or loaded.regime.preset}-{containment}-seed"
         folder = out_dir or Path("runs") / f"{name}{loaded.seed if seed is None else seed}"
         folder.mkdir(parents=True, exist_ok=True)  # fail on a bad folder before computing
@@ -268,7 +270,18 @@ def report(
         else:
             path = write_run_report(run_dir)
     except RunFolderError as exc:
-        err.print(str(exc), soft_wrap=True)
+        err.print(str(exc), soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(code=2) from None
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        # files that read but lack what a run writes: edited by hand or another version
+        err.print(
+            f"{run_dir}: a file in this folder is damaged or was written by another version "
+            f"of innostate ({type(exc).__name__}: {str(exc)[:120]}). Fix: run the simulation "
+            "again into this folder.",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
         raise typer.Exit(code=2) from None
     out.print(f"Wrote [bold]{path}[/]")
 
@@ -283,7 +296,10 @@ def compare(
         str, typer.Option(help="comma-separated containment timelines")
     ] = "real",
     replicates: Annotated[int, typer.Option(min=1, help="runs per cell (seeds)")] = 20,
-    seed: Annotated[int | None, typer.Option(help="root seed (default: the scenario's)")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, max=MAX_SEED, help="root seed (default: the scenario's)"),
+    ] = None,
     workers: Annotated[int, typer.Option(min=1, help="local worker processes")] = 1,
     scale: Annotated[
         float | None, typer.Option(min=0.0001, max=10, help="multiply synthetic populations")
@@ -297,14 +313,12 @@ def compare(
     Finished runs are kept in OUT/runs: run the same command again to resume.
     """
     from innostate.experiments.compare import compare as run_grid
-    from innostate.scenario.load import load_scenario
+    from innostate.scenario.load import load_scenario, rescale
 
     names = [r.strip() for r in regimes.split(",") if r.strip()]
     timelines = [c.strip() for c in containment.split(",") if c.strip()]
     try:
-        loaded = load_scenario(scenario)
-        if scale is not None:
-            loaded = loaded.model_copy(update={"population_scale": scale})
+        loaded = rescale(load_scenario(scenario), scale)
         root = loaded.seed if seed is None else seed
         folder = out_dir or Path("runs") / f"compare-{loaded.name}-seed{root}"
         result = _with_progress(
