@@ -1,8 +1,10 @@
 """The command line, run in-process."""
 
 import json
+import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from innostate.interfaces.cli.main import app
@@ -198,3 +200,71 @@ def test_set_overrides_parameters_by_dotted_path(tmp_path):
     assert bad.exit_code == 2
     for text in ("did you mean 'rnd.productivity'?", "3 is out of range", "expected PATH=NUMBER"):
         assert text in bad.output
+
+
+@pytest.mark.parametrize("path", sorted(BROKEN.glob("*.yaml")), ids=lambda p: p.name)
+def test_validate_refuses_every_broken_file_with_exit_2_and_its_name(path):
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # no exception escaped the command
+    assert path.name in result.output and "Fix:" in result.output
+    assert "This is a bug" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "tiny", "--seed", "-1"], "--seed"),
+        (["run", "tiny", "--seed", str(2**32)], "--seed"),
+        (["run", "tiny", "--scale", "nan"], "--scale"),
+        (["run", "tiny", "--scale", "0"], "--scale"),
+        (["compare", "tiny", "--seed", "-5"], "--seed"),
+        (["run", "tiny", "--set", "regime.alignment=nan"], "nan is out of range"),
+        (["run", "tiny", "--set", "regime.alignment=inf"], "inf is out of range"),
+    ],
+)
+def test_bad_command_line_values_get_a_clear_message_and_exit_2(tmp_path, args, message):
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "This is a bug" not in result.output
+    assert not (tmp_path / "out" / "summary.json").exists()
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """A finished tiny run without a report, to copy and damage."""
+    folder = tmp_path_factory.mktemp("finished") / "run"
+    result = runner.invoke(app, ["run", "tiny", "--out", str(folder), "-q", "--no-report"])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_report_on_a_damaged_run_folder_names_the_damaged_file(tmp_path, finished_run):
+    folder = Path(shutil.copytree(finished_run, tmp_path / "run"))
+    table = folder / "projects.parquet"
+    table.write_bytes(table.read_bytes()[:200])  # cut short, as by a full disk
+    result = runner.invoke(app, ["report", str(folder)])
+    assert result.exit_code == 2 and "projects.parquet is damaged" in result.output
+    table.unlink()
+    assert "missing projects.parquet" in runner.invoke(app, ["report", str(folder)]).output
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("summary.json", '{"scenario": ', "summary.json is damaged"),
+        ("manifest.json", "[1, 2]", "manifest.json is damaged (not a JSON object)"),
+        ("summary.json", '{"scenario": "tiny"}', "damaged or was written by another version"),
+    ],
+)
+def test_report_on_damaged_json_says_which_file(tmp_path, finished_run, name, text, message):
+    folder = Path(shutil.copytree(finished_run, tmp_path / "run"))
+    (folder / name).write_text(text)
+    result = runner.invoke(app, ["report", str(folder)])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert "This is a bug" not in result.output
+
+
+def test_report_on_a_missing_folder_says_so(tmp_path):
+    result = runner.invoke(app, ["report", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and "no such folder" in result.output

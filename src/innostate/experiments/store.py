@@ -34,7 +34,7 @@ def write_json(path: Path, payload: dict[str, Any]) -> Path:
         text = json.dumps(payload, indent=2, allow_nan=False)
     except ValueError:
         where = non_finite(payload) or "a value"
-        raise ValueError(f"{path.name}: {where} is not a finite number") from None
+        raise ValueError(f"{path.name}: {where} is not finite (strict JSON has no NaN)") from None
     return write_text(path, text + "\n")
 
 

@@ -168,13 +168,23 @@ def decode(data: bytes, filename: str) -> str:
                         )
                     ]
                 ) from None
+    if b"\x00" in data[:200]:  # NUL is valid UTF-8, but no YAML text holds one
+        raise ScenarioError(
+            [
+                Problem(
+                    filename,
+                    "",
+                    "the file is not UTF-8 text: it looks like UTF-16 or UTF-32 without a "
+                    "byte-order mark",
+                    "save it as UTF-8 (in most editors: Save As, Encoding: UTF-8)",
+                )
+            ]
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        if b"\x00" in data[:200]:
-            guess = "UTF-16 or UTF-32 without a byte-order mark"
-        elif exc.reason == "unexpected end of data":
+        if exc.reason == "unexpected end of data":
             guess = "UTF-8 cut short in the middle of a character (a truncated file?)"
         elif _decodes(data, "gb18030"):
             guess = "GB18030/GBK (a Chinese Windows encoding)"
@@ -290,7 +300,7 @@ def _malformed(exc: yaml.YAMLError, filename: str) -> Problem:
     return Problem(
         filename,
         "",
-        f"malformed YAML: {shorten(reason)}",
+        f"malformed YAML: {shorten(reason, 160)}",
         "correct the YAML syntax at that line (indentation, a missing ':' or quote)",
         line=mark.line + 1 if mark else None,
         column=mark.column + 1 if mark else None,
@@ -457,9 +467,9 @@ def shorten(value: Any, limit: int = MAX_SHOWN) -> str:
 def _brief(value: Any, limit: int) -> str:
     # never format a whole (possibly huge) structure just to cut it
     if isinstance(value, dict):
-        return f"a mapping of {len(value)} keys"
+        return f"a mapping of {len(value)} key" + ("s" if len(value) != 1 else "")
     if isinstance(value, list | tuple):
-        return f"a list of {len(value)} items"
+        return f"a list of {len(value)} item" + ("s" if len(value) != 1 else "")
     return repr(value)[: limit + 1] if not isinstance(value, int | float) else str(value)
 
 
@@ -543,6 +553,8 @@ def _explain(err: Any, loc: tuple[PathPart, ...], words: list[str]) -> tuple[str
         return f"'{shown}' is not a number", "write a plain number, e.g. 0.5"
     if kind == "bool_type":
         return f"'{shown}' is not true or false", "write true or false"
+    if kind == "string_type" and isinstance(value, dict | list):
+        return f"expected a single name or text, not {shown}", "write one value, e.g. name: x"
     if kind == "string_type":
         return f"{shown} is not text", "put the value in quotes, e.g. '2019'"
     if kind == "string_pattern_mismatch":
