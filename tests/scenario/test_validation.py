@@ -90,6 +90,7 @@ def problems(name):
         # names become folder names
         ("name_traversal.yaml", "name", "'../../escape' is not a plain name", "folder names"),
         ("name_absolute.yaml", "name", "'/tmp/escape' is not a plain name", "letters, digits"),
+        ("regime_name_traversal.yaml", "regimes.../../x", "key '../../x' is not a plain", "folder"),
         # hostile or damaged files
         ("deep_nesting.yaml", "", "nested more than 40 levels deep", "brackets"),
         ("truncated.yaml", "", "malformed YAML", "correct the YAML syntax"),

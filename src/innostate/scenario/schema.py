@@ -54,6 +54,7 @@ Weight = Annotated[float, Field(ge=0, le=MAX_SIZE)]
 Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 # names become folder names (runs/<name>-...): no path separators, no leading dot
 SLUG = r"^[\w][\w.-]{0,79}$"
+Slug = Annotated[str, Field(pattern=SLUG)]
 
 
 # strict: YAML's yes/no (booleans) and quoted numbers are not numbers; finite: no NaN/inf
@@ -276,9 +277,9 @@ class Scenario(Strict):
     budgets: dict[BudgetChannel, Budget] = Field(default_factory=dict)
     earmarks: list[Earmark] = Field(default_factory=list, max_length=MAX_ENTRIES)
     regime: RegimeChoice = RegimeChoice()
-    regimes: dict[str, UserRegime] = Field(default_factory=dict)
+    regimes: dict[Slug, UserRegime] = Field(default_factory=dict)
     containment: list[ContainmentEvent] = Field(default_factory=list, max_length=MAX_ENTRIES)
-    containment_variants: dict[str, list[ContainmentEvent]] = Field(
+    containment_variants: dict[Slug, list[ContainmentEvent]] = Field(
         default_factory=dict,
         description="alternative timelines by name; 'real' is `containment`, 'none' is empty",
     )
