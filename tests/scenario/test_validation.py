@@ -56,6 +56,7 @@ def problems(name):
         ("nan_budget.yaml", "budgets.central.values[2019]", "nan is not a finite", "finite"),
         ("inf_weight.yaml", "areas[0].strategic_weight", "inf is not a finite", "finite"),
         ("huge_budget.yaml", "budgets.central.values[2019]", "out of range", "<= 1,000,000"),
+        ("budget_growth.yaml", "budgets.central.growth_after", "reaches 3.46e+06", "lower"),
         ("text_number.yaml", "budgets.central.values[2019]", "'1e6' is text", "decimal point"),
         ("cash_yes.yaml", "actors[7].cash", "True (yes/no/true/false) is not a number", "number"),
         ("flag_number.yaml", "actors[7].strategic_force", "not true or false", "true or false"),

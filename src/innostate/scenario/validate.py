@@ -14,7 +14,7 @@ from typing import Any
 
 from innostate.scenario.calendar import parse_month, step_count, step_index
 from innostate.scenario.regimes import PRESETS
-from innostate.scenario.schema import FIRST_YEAR, LAST_YEAR
+from innostate.scenario.schema import FIRST_YEAR, LAST_YEAR, MAX_MONEY
 
 Issue = tuple[tuple[str | int, ...], str, str]
 
@@ -38,6 +38,7 @@ def cross_check(raw: dict[str, Any]) -> list[Issue]:
     _check_containment(raw, nodes, actors, issues)
     _check_regimes(raw, issues)
     _check_size(raw, issues)
+    _check_growth(raw, issues)
     frontier = _frontiers(raw)
     for i, milestone in _items(raw, "milestones"):
         if "node" in milestone and milestone["node"] not in nodes:
@@ -514,3 +515,30 @@ def check_work(
             )
         ]
     return []
+
+
+def _check_growth(raw: dict[str, Any], issues: list[Issue]) -> None:
+    """Money paths may not grow past the money bound before the calendar ends."""
+    try:
+        end_year = parse_month(str(_mapping(raw.get("calendar")).get("end")))[0]
+    except ValueError:
+        return  # a bad calendar is reported on its own
+    paths = [(("budgets", k), v) for k, v in _mapping(raw.get("budgets")).items()]
+    paths += [(("earmarks", i), e) for i, e in _items(raw, "earmarks")]
+    for where, money in paths:
+        values = _mapping(_mapping(money).get("values"))
+        growth = _mapping(money).get("growth_after", 0.05 if where[0] == "budgets" else 0.0)
+        years = [y for y in values if isinstance(y, int) and _number(values[y])]
+        if not years or not _number(growth) or not -1 <= growth <= 1:
+            continue  # the schema reports bad values
+        last = max(years)
+        grown = values[last] * (1 + growth) ** max(0, end_year - last)
+        if grown > MAX_MONEY:
+            issues.append(
+                (
+                    (*where, "growth_after"),
+                    f"growing {growth:g} a year after {last}, this reaches {grown:.3g} bn yuan "
+                    f"a year by {end_year}, above {MAX_MONEY:,.0f}",
+                    "lower growth_after, or give values for later years",
+                )
+            )
