@@ -23,6 +23,7 @@ from innostate import ScenarioError, parse_scenario
 from innostate.data import builtin_text
 from innostate.experiments.run import simulate
 from innostate.interfaces.cli.main import app
+from innostate.scenario.load import validate_data
 
 FILE = "mutant.yaml"
 BASE = yaml.safe_load(builtin_text("tiny"))
@@ -154,3 +155,26 @@ def test_a_mutated_scenario_is_refused_by_name_or_runs_with_finite_outputs(tmp_p
     event("ran")
     assert cli.exit_code == 0, cli.output
     _finite(simulate(scenario))
+
+
+junk = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=6) | st.integers(), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(data=st.data())
+def test_any_value_anywhere_is_reported_never_crashed_on(data):
+    # faster than the test above (nothing runs), so it tries many more shapes
+    raw = copy.deepcopy(BASE)
+    path = data.draw(st.sampled_from(_paths(raw)), label="path")
+    _get(raw, path[:-1])[path[-1]] = data.draw(junk, label="junk")
+    try:
+        validate_data(raw, FILE)
+    except ScenarioError as exc:
+        assert exc.problems and all(p.file == FILE and p.path for p in exc.problems)

@@ -96,6 +96,8 @@ def problems(name):
         ("deep_nesting.yaml", "", "nested more than 40 levels deep", "brackets"),
         ("truncated.yaml", "", "malformed YAML", "correct the YAML syntax"),
         ("gb18030.yaml", "", "looks like GB18030/GBK", "save it as UTF-8"),
+        ("impossible_date.yaml", "", "'2022-02-30' cannot be read as a date", "real date"),
+        ("huge_integer.yaml", "", "cannot be read as a number: too many digits", "few digits"),
     ],
 )
 def test_each_broken_file_names_field_problem_and_fix(name, path, message, fix):

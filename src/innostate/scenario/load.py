@@ -278,6 +278,8 @@ def read_yaml(text: str, filename: str) -> tuple[dict[str, Any], yaml.Node | Non
         raise ScenarioError([_malformed(exc, filename)]) from None
     except RecursionError:
         raise ScenarioError([_too_deep(filename, None)]) from None
+    except (ValueError, OverflowError) as exc:  # e.g. 2019-02-30, or an int of 5,000 digits
+        raise ScenarioError([_unreadable(tree, filename, exc)]) from None
     finally:
         loader.dispose()
     if not isinstance(raw, dict):
@@ -305,6 +307,39 @@ def _malformed(exc: yaml.YAMLError, filename: str) -> Problem:
         line=mark.line + 1 if mark else None,
         column=mark.column + 1 if mark else None,
     )
+
+
+_UNREADABLE = {
+    "timestamp": ("a date: no such day", "write a real date, e.g. 2022-10-07"),
+    "int": ("a number: too many digits", "write a number of at most a few digits"),
+}
+
+
+def _unreadable(tree: yaml.Node, filename: str, exc: Exception) -> Problem:
+    """The first scalar YAML cannot turn into a value (a date that does not exist ...)."""
+    constructor = yaml.constructor.SafeConstructor()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                constructor.construct_object(node)
+            except (ValueError, OverflowError, yaml.YAMLError):
+                kind = node.tag.rsplit(":", 1)[-1]
+                what, fix = _UNREADABLE.get(kind, (kind, "put the text in quotes"))
+                return Problem(
+                    filename,
+                    "",
+                    f"'{shorten(node.value)}' cannot be read as {what}",
+                    fix,
+                    line=node.start_mark.line + 1,
+                    column=node.start_mark.column + 1,
+                )
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in reversed(node.value) for part in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return Problem(filename, "", f"a value cannot be read: {shorten(str(exc), 120)}", "fix it")
 
 
 def _too_deep(filename: str, mark: Any) -> Problem:
@@ -479,8 +514,8 @@ def _problem(
     where = locate(tree, path)
     return Problem(
         filename,
-        dotted(path),
-        message,
+        shorten(dotted(path), 160),
+        shorten(message, 300),
         fix,
         line=where[0] if where else None,
         column=where[1] if where else None,
@@ -516,7 +551,8 @@ def _explain(err: Any, loc: tuple[PathPart, ...], words: list[str]) -> tuple[str
     name = str(loc[-1]) if loc else ""
     shown = shorten(value)
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(name, [w for w in words if w != name], n=1, cutoff=0.6)
+        others = [w for w in words if w != name]
+        close = difflib.get_close_matches(name[:80], others, n=1, cutoff=0.6)
         fix = f"did you mean '{close[0]}'?" if close else "remove it (see `innostate show tiny`)"
         return f"unknown key '{shorten(name)}'", fix
     if kind == "missing":
@@ -536,7 +572,7 @@ def _explain(err: Any, loc: tuple[PathPart, ...], words: list[str]) -> tuple[str
     if kind == "literal_error":
         allowed = str(ctx.get("expected", ""))
         options = [o.strip(" '") for o in allowed.replace(" or ", ",").split(",")]
-        close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.5)
+        close = difflib.get_close_matches(shown, options, n=1, cutoff=0.5)
         fix = f"did you mean '{close[0]}'?" if close else f"use one of {allowed}"
         return f"'{shown}' is not allowed", fix
     if isinstance(value, bool) and kind in ("float_type", "int_type"):

@@ -105,9 +105,10 @@ def _ids(raw: dict[str, Any], key: str, issues: list[Issue]) -> list[str]:
 
 
 def _unknown(kind: str, name: Any, known: list[str]) -> tuple[str, str]:
-    close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+    shown = str(name)[:80]  # a huge name would be slow to match and unreadable
+    close = difflib.get_close_matches(shown, known, n=1, cutoff=0.6)
     fix = f"did you mean '{close[0]}'?" if close else f"use one of the {kind}s defined in the file"
-    return f"unknown {kind} '{name}'", fix
+    return f"unknown {kind} '{shown}'", fix
 
 
 def _check_nodes(
