@@ -221,6 +221,9 @@ def test_validate_refuses_every_broken_file_with_exit_2_and_its_name(path):
         (["compare", "tiny", "--seed", "-5"], "--seed"),
         (["run", "tiny", "--set", "regime.alignment=nan"], "nan is out of range"),
         (["run", "tiny", "--set", "regime.alignment=inf"], "inf is out of range"),
+        (["compare", "tiny", "--regimes", ","], "--regimes: no names given"),
+        (["compare", "tiny", "--regimes", "market_led,market_led"], "given twice"),
+        (["compare", "tiny", "--containment", "real,real"], "'real' given twice"),
     ],
 )
 def test_bad_command_line_values_get_a_clear_message_and_exit_2(tmp_path, args, message):

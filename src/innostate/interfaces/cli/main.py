@@ -119,6 +119,18 @@ def _settings(items: list[str]) -> dict[str, float]:
     return parsed
 
 
+def _names(text: str, option: str, example: str) -> list[str]:
+    """A comma-separated list of names: at least one, each once."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if not names or repeated:
+        message = f"'{', '.join(repeated)}' given twice" if repeated else "no names given"
+        raise ScenarioError(
+            [Problem(option, "", message, f"give each name once, e.g. {option} {example}")]
+        )
+    return names
+
+
 Tick = Callable[[int, int], None]
 T = TypeVar("T")
 
@@ -315,9 +327,9 @@ def compare(
     from innostate.experiments.compare import compare as run_grid
     from innostate.scenario.load import load_scenario, rescale
 
-    names = [r.strip() for r in regimes.split(",") if r.strip()]
-    timelines = [c.strip() for c in containment.split(",") if c.strip()]
     try:
+        names = _names(regimes, "--regimes", "new_national_system,market_led")
+        timelines = _names(containment, "--containment", "real,none")
         loaded = rescale(load_scenario(scenario), scale)
         root = loaded.seed if seed is None else seed
         folder = out_dir or Path("runs") / f"compare-{loaded.name}-seed{root}"
