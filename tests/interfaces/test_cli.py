@@ -271,3 +271,28 @@ def test_report_on_damaged_json_says_which_file(tmp_path, finished_run, name, te
 def test_report_on_a_missing_folder_says_so(tmp_path):
     result = runner.invoke(app, ["report", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "no such folder" in result.output
+
+
+def test_params_lists_every_parameter_with_default_range_unit_and_meaning():
+    import csv
+    import io
+
+    from innostate.model.params import describe
+
+    result = runner.invoke(app, ["params", "--csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [r["path"] for r in rows] == [r["path"] for r in describe()]
+    alignment = next(r for r in rows if r["path"] == "regime.alignment")
+    expected = next(r for r in describe() if r["path"] == "regime.alignment")
+    assert float(alignment["default"]) == expected["default"]
+    assert (float(alignment["low"]), float(alignment["high"])) == (0, 1)
+    assert alignment["unit"] and alignment["meaning"] == expected["meaning"]
+
+
+def test_params_filters_by_path_and_shows_a_table():
+    table = runner.invoke(app, ["params", "regime.alignment"], terminal_width=200)
+    assert table.exit_code == 0 and "regime.alignment" in table.output
+    assert "0 to 1" in table.output and "rnd.productivity" not in table.output
+    none = runner.invoke(app, ["params", "no_such_thing"])
+    assert none.exit_code == 2 and "No parameter path contains 'no_such_thing'" in none.output

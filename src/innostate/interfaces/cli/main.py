@@ -1,4 +1,4 @@
-"""``innostate`` command line: run, scenarios, show, validate, regimes."""
+"""``innostate`` command line: run, compare, report, scenarios, regimes, params, show, validate."""
 
 from __future__ import annotations
 
@@ -240,6 +240,45 @@ def regimes() -> None:
     from innostate.scenario.regimes import describe_presets
 
     _listing("Regime presets", describe_presets())
+
+
+@app.command()
+def params(
+    match: Annotated[
+        str | None, typer.Argument(help="only parameters whose path contains this, e.g. rnd.")
+    ] = None,
+    csv_out: Annotated[bool, typer.Option("--csv", help="write CSV to standard output")] = False,
+) -> None:
+    """List every model parameter: dotted path (for --set), default, range, unit and meaning."""
+    from innostate.model.params import describe
+
+    rows = [r for r in describe() if match is None or match in r["path"]]
+    if not rows:
+        err.print(f"No parameter path contains '{match}'. Fix: run `innostate params` for all.")
+        raise typer.Exit(code=2)
+    columns = ("path", "default", "low", "high", "unit", "meaning")
+    if csv_out:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows({c: r[c] for c in columns} for r in rows)
+        return
+    view = Table(title=f"{len(rows)} parameters (set one with --set PATH=VALUE)")
+    view.add_column("path", no_wrap=True)
+    view.add_column("default", justify="right")
+    view.add_column("range", justify="right")
+    view.add_column("unit")
+    view.add_column("meaning", overflow="fold")
+    for r in rows:
+        view.add_row(
+            r["path"],
+            f"{r['default']:g}",
+            f"{r['low']:g} to {r['high']:g}",
+            r["unit"],
+            r["meaning"],
+        )
+    out.print(view)
 
 
 @app.command()
