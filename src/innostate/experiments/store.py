@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,37 @@ def write_text(path: Path, text: str) -> Path:
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> Path:
-    """Write a mapping as indented JSON, atomically."""
-    return write_text(path, json.dumps(payload, indent=2) + "\n")
+    """Write a mapping as indented, strict JSON, atomically.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and field when a value is NaN or infinite: strict JSON
+        has no such numbers, and a reader such as ``jq`` or a browser would fail.
+    """
+    try:
+        text = json.dumps(payload, indent=2, allow_nan=False)
+    except ValueError:
+        where = non_finite(payload) or "a value"
+        raise ValueError(f"{path.name}: {where} is not finite (strict JSON has no NaN)") from None
+    return write_text(path, text + "\n")
+
+
+def non_finite(value: Any, where: str = "") -> str | None:
+    """The path (``milestones[0].lag_years``) of the first NaN or infinite float, else None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where or "the value"
+    if isinstance(value, dict):
+        children = [(f"{where}.{k}" if where else str(k), v) for k, v in value.items()]
+    elif isinstance(value, list | tuple):
+        children = [(f"{where}[{i}]", v) for i, v in enumerate(value)]
+    else:
+        return None
+    for path, child in children:
+        found = non_finite(child, path)
+        if found:
+            return found
+    return None
 
 
 def write_table(path: Path, frame: pd.DataFrame) -> Path:

@@ -1,4 +1,4 @@
-"""``innostate`` command line: run, scenarios, show, validate, regimes."""
+"""``innostate`` command line: run, compare, report, scenarios, regimes, params, show, validate."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+MAX_SEED = 2**32 - 1  # the scenario schema's range for seeds
 
 
 def _fail(exc: ScenarioError) -> typer.Exit:
@@ -36,7 +37,10 @@ def _fail(exc: ScenarioError) -> typer.Exit:
 def run(
     scenario: Annotated[str, typer.Argument(help="built-in name or YAML file")] = DEFAULT_SCENARIO,
     regime: Annotated[str | None, typer.Option(help="regime preset or user-defined name")] = None,
-    seed: Annotated[int | None, typer.Option(help="root seed (default: the scenario's)")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, max=MAX_SEED, help="root seed (default: the scenario's)"),
+    ] = None,
     containment: Annotated[
         str, typer.Option(help="containment timeline: real, none or a scenario variant")
     ] = "real",
@@ -59,12 +63,10 @@ def run(
     """Run one simulation; write its tables, summary.json, manifest.json and report.html."""
     from innostate.experiments.run import simulate
     from innostate.experiments.store import write_run
-    from innostate.scenario.load import load_scenario
+    from innostate.scenario.load import load_scenario, rescale
 
     try:
-        loaded = load_scenario(scenario)
-        if scale is not None:
-            loaded = loaded.model_copy(update={"population_scale": scale})
+        loaded = rescale(load_scenario(scenario), scale)
         name = f"{loaded.name}-{regime or loaded.regime.preset}-{containment}-seed"
         folder = out_dir or Path("runs") / f"{name}{loaded.seed if seed is None else seed}"
         folder.mkdir(parents=True, exist_ok=True)  # fail on a bad folder before computing
@@ -115,6 +117,18 @@ def _settings(items: list[str]) -> dict[str, float]:
             problems += exc.problems
         raise ScenarioError(problems)
     return parsed
+
+
+def _names(text: str, option: str, example: str) -> list[str]:
+    """A comma-separated list of names: at least one, each once."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if not names or repeated:
+        message = f"'{', '.join(repeated)}' given twice" if repeated else "no names given"
+        raise ScenarioError(
+            [Problem(option, "", message, f"give each name once, e.g. {option} {example}")]
+        )
+    return names
 
 
 Tick = Callable[[int, int], None]
@@ -229,6 +243,45 @@ def regimes() -> None:
 
 
 @app.command()
+def params(
+    match: Annotated[
+        str | None, typer.Argument(help="only parameters whose path contains this, e.g. rnd.")
+    ] = None,
+    csv_out: Annotated[bool, typer.Option("--csv", help="write CSV to standard output")] = False,
+) -> None:
+    """List every model parameter: dotted path (for --set), default, range, unit and meaning."""
+    from innostate.model.params import describe
+
+    rows = [r for r in describe() if match is None or match in r["path"]]
+    if not rows:
+        err.print(f"No parameter path contains '{match}'. Fix: run `innostate params` for all.")
+        raise typer.Exit(code=2)
+    columns = ("path", "default", "low", "high", "unit", "meaning")
+    if csv_out:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows({c: r[c] for c in columns} for r in rows)
+        return
+    view = Table(title=f"{len(rows)} parameters (set one with --set PATH=VALUE)")
+    view.add_column("path", no_wrap=True)
+    view.add_column("default", justify="right")
+    view.add_column("range", justify="right")
+    view.add_column("unit")
+    view.add_column("meaning", overflow="fold")
+    for r in rows:
+        view.add_row(
+            r["path"],
+            f"{r['default']:g}",
+            f"{r['low']:g} to {r['high']:g}",
+            r["unit"],
+            r["meaning"],
+        )
+    out.print(view)
+
+
+@app.command()
 def show(scenario: Annotated[str, typer.Argument(help="built-in scenario name")]) -> None:
     """Print a built-in scenario's YAML, to copy and edit."""
     if scenario not in list_builtin():
@@ -268,7 +321,18 @@ def report(
         else:
             path = write_run_report(run_dir)
     except RunFolderError as exc:
-        err.print(str(exc), soft_wrap=True)
+        err.print(str(exc), soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(code=2) from None
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        # files that read but lack what a run writes: edited by hand or another version
+        err.print(
+            f"{run_dir}: a file in this folder is damaged or was written by another version "
+            f"of innostate ({type(exc).__name__}: {str(exc)[:120]}). Fix: run the simulation "
+            "again into this folder.",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
         raise typer.Exit(code=2) from None
     out.print(f"Wrote [bold]{path}[/]")
 
@@ -283,7 +347,10 @@ def compare(
         str, typer.Option(help="comma-separated containment timelines")
     ] = "real",
     replicates: Annotated[int, typer.Option(min=1, help="runs per cell (seeds)")] = 20,
-    seed: Annotated[int | None, typer.Option(help="root seed (default: the scenario's)")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, max=MAX_SEED, help="root seed (default: the scenario's)"),
+    ] = None,
     workers: Annotated[int, typer.Option(min=1, help="local worker processes")] = 1,
     scale: Annotated[
         float | None, typer.Option(min=0.0001, max=10, help="multiply synthetic populations")
@@ -297,14 +364,12 @@ def compare(
     Finished runs are kept in OUT/runs: run the same command again to resume.
     """
     from innostate.experiments.compare import compare as run_grid
-    from innostate.scenario.load import load_scenario
+    from innostate.scenario.load import load_scenario, rescale
 
-    names = [r.strip() for r in regimes.split(",") if r.strip()]
-    timelines = [c.strip() for c in containment.split(",") if c.strip()]
     try:
-        loaded = load_scenario(scenario)
-        if scale is not None:
-            loaded = loaded.model_copy(update={"population_scale": scale})
+        names = _names(regimes, "--regimes", "new_national_system,market_led")
+        timelines = _names(containment, "--containment", "real,none")
+        loaded = rescale(load_scenario(scenario), scale)
         root = loaded.seed if seed is None else seed
         folder = out_dir or Path("runs") / f"compare-{loaded.name}-seed{root}"
         result = _with_progress(

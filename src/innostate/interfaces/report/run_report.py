@@ -41,23 +41,61 @@ class RunFolderError(FileNotFoundError):
 
 
 def load_run(folder: Path) -> dict[str, Any]:
-    """The tables, summary and manifest of a run folder."""
+    """The tables, summary and manifest of a run folder.
+
+    Raises
+    ------
+    RunFolderError
+        When the folder does not exist, a file is missing, or a file is damaged
+        (cut short, not Parquet or JSON, or not the mapping a run writes); the
+        message names the file.
+    """
+    if not folder.is_dir():
+        raise RunFolderError(
+            f"{folder}: no such folder. Fix: give the folder `innostate run --out` wrote."
+        )
     needed = ["nodes", "areas", "flows", "projects", "events", "breakthroughs", "actors"]
-    missing = [n for n in needed if not (folder / f"{n}.parquet").exists()]
-    missing += [n for n in ("summary.json", "manifest.json") if not (folder / n).exists()]
+    files = [f"{n}.parquet" for n in needed] + ["summary.json", "manifest.json"]
+    missing = [f for f in files if not (folder / f).exists()]
     if missing:
         raise RunFolderError(
             f"{folder} is not a finished run: missing {', '.join(missing)}. "
             "Fix: give the folder `innostate run --out` wrote."
         )
-    run: dict[str, Any] = {n: pd.read_parquet(folder / f"{n}.parquet") for n in needed}
+    run: dict[str, Any] = {}
+    for name in needed:
+        path = folder / f"{name}.parquet"
+        try:
+            run[name] = pd.read_parquet(path)
+        except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+            raise _damaged(path, exc) from None
     for name in ("summary", "manifest"):
-        run[name] = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        path = folder / f"{name}.json"
+        try:
+            run[name] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise _damaged(path, exc) from None
+        if not isinstance(run[name], dict):
+            raise _damaged(path, ValueError("not a JSON object"))
     return run
 
 
+def _damaged(path: Path, exc: Exception) -> RunFolderError:
+    reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+    return RunFolderError(
+        f"{path} is damaged ({reason}). Fix: run the simulation again into this folder "
+        "(innostate run ... --out FOLDER) to rewrite its files."
+    )
+
+
 def write_run_report(folder: Path) -> Path:
-    """Build ``report.html`` in a run folder from the files the run wrote."""
+    """Build ``report.html`` in a run folder from the files the run wrote.
+
+    Raises
+    ------
+    RunFolderError
+        When the folder is missing, or a file in it is missing or damaged.
+    """
     run = load_run(folder)
     s, m = run["summary"], run["manifest"]
     sections = [
