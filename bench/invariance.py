@@ -87,8 +87,10 @@ def main() -> None:
             for d in args.durations.split(",")
             if d
         ]
-    print(f"{args.scenario}, seeds {seeds}; mean ± sd over seeds; steps/calls/projects "
-          f"at scale {args.base_scale}")
+    print(
+        f"{args.scenario}, seeds {seeds}; mean ± sd over seeds; steps/calls/projects "
+        f"at scale {args.base_scale}"
+    )
     print(
         f"{'regime':<22} {'setting':<18} {'self-reliance':>15} {'nodes met':>12} "
         f"{'breakthroughs':>14} {'R&D bn':>14} {'s/run':>7}"
