@@ -7,6 +7,7 @@ from pathlib import Path
 
 SRC = Path(__file__).parent.parent / "src" / "innostate"
 ALLOWED_IN_MODEL = {
+    "zlib",
     "numpy",
     "__future__",
     "dataclasses",

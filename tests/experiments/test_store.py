@@ -114,16 +114,18 @@ def test_run_folders_are_checked_when_read_and_refused_for_other_inputs(tmp_path
     check_folder(tmp_path, resolve("tiny", seed=2).key(), fresh=True)
     with (tmp_path / "ledger.parquet").open("ab") as handle:
         handle.write(b"x")
-    with pytest.raises(DamagedRun, match=r"ledger.parquet is damaged or was changed"):
+    with pytest.raises(DamagedRun, match=r"ledger.parquet is damaged or was written by another"):
         check_run(tmp_path)
     (tmp_path / "manifest.json").write_text("{")
     with pytest.raises(DamagedRun, match=r"manifest.json is damaged"):
         check_run(tmp_path)
 
 
-def test_writes_leave_no_temporary_files_and_strict_json(tmp_path):
-    write_json(tmp_path / "a.json", {"x": float("nan"), "y": [1.0, float("inf")]})
-    assert json.loads((tmp_path / "a.json").read_text()) == {"x": None, "y": [1.0, None]}
+def test_a_refused_write_leaves_no_temporary_file(tmp_path):
+    write_json(tmp_path / "a.json", {"x": 1.0})
+    with pytest.raises(ValueError, match=r"y\[1\] is not finite"):
+        write_json(tmp_path / "a.json", {"y": [1.0, float("inf")]})
+    assert json.loads((tmp_path / "a.json").read_text()) == {"x": 1.0}  # the old file, whole
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
 
 

@@ -39,7 +39,10 @@ def test_runs_with_balanced_ledger_finite_outputs_and_levels_in_range(name, regi
         numeric = frame.select_dtypes("number")
         assert np.isfinite(numeric.to_numpy()).all(), table
     n = result.nodes
-    assert n["domestic_level"].between(0, 10).all() and n["frontier"].between(0, 10).all()
+    # the level scale is open above (the frontier keeps moving); leading it is slow
+    assert (n["domestic_level"] >= 0).all() and (n["research_level"] >= 0).all()
+    assert (n["domestic_level"] <= n["frontier"] + 2).all()
+    assert (n.groupby("node")["frontier"].diff().dropna() >= 0).all()
     assert n["access"].between(0, 1).all() and n["domestic_share"].between(0, 1).all()
     assert n["self_reliance"].between(0, 1).all()
     assert (result.actors["cash"] >= -1e-9).all()

@@ -1,9 +1,10 @@
 """Reports open offline in a real browser (Debian's Chromium driven by Playwright).
 
-Chromium comes from Debian (`apt-get install -y chromium`, done by .ci/run); Playwright
-never downloads a browser here.
+Chromium comes from Debian (`apt-get install -y chromium`, done by scripts/test.sh when
+it is missing; INNOSTATE_CHROMIUM names another one); Playwright never downloads a browser.
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from innostate.experiments.store import write_run
 from innostate.interfaces.report import write_compare_report, write_run_report
 from innostate.scenario.load import load_scenario
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("INNOSTATE_CHROMIUM", "/usr/bin/chromium"))
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # every chart's traces and how many data points they carry
 CHARTS = """() => {

@@ -1,6 +1,7 @@
 """The command line, run in-process."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -319,3 +320,99 @@ def test_two_runs_on_one_folder_never_leave_it_mixed(tmp_path):
     assert summary["regime"] == manifest["regime"] and manifest["seed"] in (1, 2)
     assert (tmp_path / "report.html").exists()
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("path", sorted(BROKEN.glob("*.yaml")), ids=lambda p: p.name)
+def test_validate_refuses_every_broken_file_with_exit_2_and_its_name(path):
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # no exception escaped the command
+    assert path.name in result.output and "Fix:" in result.output
+    assert "This is a bug" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "tiny", "--seed", "-1"], "--seed"),
+        (["run", "tiny", "--seed", str(2**32)], "--seed"),
+        (["run", "tiny", "--scale", "nan"], "--scale"),
+        (["run", "tiny", "--scale", "0"], "--scale"),
+        (["compare", "tiny", "--seed", "-5"], "--seed"),
+        (["run", "tiny", "--set", "regime.alignment=nan"], "nan is out of range"),
+        (["run", "tiny", "--set", "regime.alignment=inf"], "inf is out of range"),
+        (["compare", "tiny", "--regimes", ","], "--regimes: no names given"),
+        (["compare", "tiny", "--regimes", "market_led,market_led"], "given twice"),
+        (["compare", "tiny", "--containment", "real,real"], "'real' given twice"),
+    ],
+)
+def test_bad_command_line_values_get_a_clear_message_and_exit_2(tmp_path, args, message):
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "This is a bug" not in result.output
+    assert not (tmp_path / "out" / "summary.json").exists()
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """A finished tiny run without a report, to copy and damage."""
+    folder = tmp_path_factory.mktemp("finished") / "run"
+    result = runner.invoke(app, ["run", "tiny", "--out", str(folder), "-q", "--no-report"])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_report_on_a_damaged_run_folder_names_the_damaged_file(tmp_path, finished_run):
+    folder = Path(shutil.copytree(finished_run, tmp_path / "run"))
+    table = folder / "projects.parquet"
+    table.write_bytes(table.read_bytes()[:200])  # cut short, as by a full disk
+    result = runner.invoke(app, ["report", str(folder)])
+    assert result.exit_code == 2 and "projects.parquet is damaged" in result.output
+    table.unlink()
+    assert "missing projects.parquet" in runner.invoke(app, ["report", str(folder)]).output
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("summary.json", '{"scenario": ', "summary.json is damaged"),
+        ("manifest.json", "[1, 2]", "manifest.json is damaged (not a JSON object)"),
+        ("summary.json", '{"scenario": "tiny"}', "damaged or was written by another version"),
+    ],
+)
+def test_report_on_damaged_json_says_which_file(tmp_path, finished_run, name, text, message):
+    folder = Path(shutil.copytree(finished_run, tmp_path / "run"))
+    (folder / name).write_text(text)
+    result = runner.invoke(app, ["report", str(folder)])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert "This is a bug" not in result.output
+
+
+def test_report_on_a_missing_folder_says_so(tmp_path):
+    result = runner.invoke(app, ["report", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and "no such folder" in result.output
+
+
+def test_params_lists_every_parameter_with_default_range_unit_and_meaning():
+    import csv
+    import io
+
+    from innostate.model.params import describe
+
+    result = runner.invoke(app, ["params", "--csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [r["path"] for r in rows] == [r["path"] for r in describe()]
+    alignment = next(r for r in rows if r["path"] == "regime.alignment")
+    expected = next(r for r in describe() if r["path"] == "regime.alignment")
+    assert float(alignment["default"]) == expected["default"]
+    assert (float(alignment["low"]), float(alignment["high"])) == (0, 1)
+    assert alignment["unit"] and alignment["meaning"] == expected["meaning"]
+
+
+def test_params_filters_by_path_and_shows_a_table():
+    table = runner.invoke(app, ["params", "regime.alignment"], terminal_width=200)
+    assert table.exit_code == 0 and "regime.alignment" in table.output
+    assert "0 to 1" in table.output and "rnd.productivity" not in table.output
+    none = runner.invoke(app, ["params", "no_such_thing"])
+    assert none.exit_code == 2 and "No parameter path contains 'no_such_thing'" in none.output

@@ -16,12 +16,21 @@ import numpy as np
 import pandas as pd
 
 from innostate._version import __version__
-from innostate.model import engine
+from innostate.model import engine, metrics
+from innostate.model.codebook import (
+    ACTOR_KINDS,
+    HOLDERS,
+    INSTRUMENTS,
+    OWNERSHIPS,
+    SOURCES,
+    STATUSES,
+)
+from innostate.model.metrics import self_reliance
 from innostate.model.records import NODE_COLUMNS, Records
-from innostate.model.state import ACTOR_KINDS, INSTRUMENTS, OWNERSHIPS, SOURCES, STATUSES
 from innostate.scenario.build import World, build
 from innostate.scenario.calendar import step_label
-from innostate.scenario.load import load_scenario
+from innostate.scenario.errors import ScenarioError
+from innostate.scenario.load import load_scenario, rescale
 from innostate.scenario.schema import Scenario
 
 
@@ -207,6 +216,14 @@ class RunInputs:
         return base
 
 
+def _named_for_python(exc: ScenarioError) -> ScenarioError:
+    """The same problems, naming the Python argument instead of the command-line option."""
+    names = {"--set": "settings", "--scale": "scale"}
+    return ScenarioError(
+        [dataclasses.replace(p, file=names.get(p.file, p.file)) for p in exc.problems]
+    )
+
+
 def _section_digests(scenario: Scenario) -> dict[str, str]:
     from innostate.experiments.store import digest
 
@@ -239,34 +256,19 @@ def resolve(
     """
     from innostate.model.params import Params
     from innostate.scenario.build import apply_settings, check_choices
-    from innostate.scenario.errors import Problem, ScenarioError
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    if scale is not None:
-        if not (isinstance(scale, int | float) and 0 < scale < float("inf")):
-            raise ScenarioError(
-                [
-                    Problem(
-                        scenario.name,
-                        "scale",
-                        f"{scale!r} is not a positive number",
-                        "use e.g. scale=0.05 for a quick look",
-                    )
-                ]
-            )
-        scenario = scenario.model_copy(update={"population_scale": float(scale)})
+    try:  # the scale is checked like a file's value, and against the size of the run
+        scenario = rescale(scenario, scale)
+    except ScenarioError as exc:
+        raise _named_for_python(exc) from None
     check_choices(scenario, regime, containment)
     chosen = {str(k): float(v) for k, v in (settings or {}).items()}
     try:  # names and ranges checked before any run
         apply_settings(Params(), chosen)
-    except ScenarioError as exc:  # name the argument, not the command-line option
-        raise ScenarioError(
-            [
-                dataclasses.replace(p, file="settings") if p.file == "--set" else p
-                for p in exc.problems
-            ]
-        ) from None
+    except ScenarioError as exc:
+        raise _named_for_python(exc) from None
     return RunInputs(
         scenario=scenario,
         regime=regime or scenario.regime.preset,
@@ -399,8 +401,11 @@ def tables(world: World, rec: Records) -> Result:
             "outflow": rec.outflow,
             "stock": rec.stock,
             "imbalance": rec.imbalance,
+            "lapsed": rec.lapsed,
             "central_pool": rec.central_pool,
             "active_projects": rec.active_projects,
+            # money held at the end of each step, by holder (idle balances)
+            **{f"held_{h}": rec.held[:, k] for k, h in enumerate(HOLDERS)},
         }
     )
     a = s.actors
@@ -420,14 +425,8 @@ def tables(world: World, rec: Records) -> Result:
             "best_level": a.cap_level.max(axis=1),
         }
     )
-    summary = _summary(world, rec, labels, projects, breakthroughs)
+    summary = _summary(world, rec, labels)
     return Result(nodes, areas, flows, projects, events, breakthroughs, ledger, actors, summary)
-
-
-def self_reliance(level: np.ndarray, requirement: np.ndarray) -> np.ndarray:
-    """Capability sufficiency min(1, level / requirement), elementwise."""
-    sufficiency: np.ndarray = np.minimum(level / requirement, 1.0)
-    return sufficiency
 
 
 def _areas(world: World, rec: Records, labels: list[str], year: np.ndarray) -> pd.DataFrame:
@@ -494,6 +493,7 @@ def _projects(world: World) -> pd.DataFrame:
             "end": pr.end[:n],
             "stopped": pr.stopped[:n],
             "duplicate": pr.duplicate[:n],
+            "weight": pr.weight[:n],
             **{f"funding_{s}": pr.funding[:n, k] for k, s in enumerate(SOURCES)},
             "spent": pr.spent[:n],
             "progress": pr.progress[:n],
@@ -503,7 +503,7 @@ def _projects(world: World) -> pd.DataFrame:
             "tech_score": pr.tech_score[:n],
             "app_score": pr.app_score[:n],
             "reported_score": pr.reported_score[:n],
-            "wasted": pr.spent[:n] * (cut | pr.duplicate[:n]),
+            "wasted": pr.spent[:n] * pr.weight[:n] * (cut | pr.duplicate[:n]),
         }
     )
     return table
@@ -589,17 +589,8 @@ def _events(world: World, labels: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["step", "date", "kind", "id", "node", "project", "detail"])
 
 
-def _summary(
-    world: World,
-    rec: Records,
-    labels: list[str],
-    projects: pd.DataFrame,
-    breakthroughs: pd.DataFrame,
-) -> dict[str, Any]:
+def _summary(world: World, rec: Records, labels: list[str]) -> dict[str, Any]:
     s = world.state
-    market = rec.node["market_size"]
-    reliance = self_reliance(rec.node["domestic_level"], rec.node["requirement"])
-    index = (reliance * market).sum(axis=1) / market.sum(axis=1)
     spy = s.schedule.steps_per_year
     broke_through = {node for _, node, _, _ in rec.breakthroughs}
     reached = {
@@ -615,35 +606,15 @@ def _summary(
         for j in range(s.nodes.count)
     }
     committed = rec.flows.sum(axis=(0, 2, 3))
-    spent = float(rec.outflow.sum())
-    wasted = float(projects["wasted"].sum())
-    initially_met = int((rec.node["domestic_level"][0] >= rec.node["requirement"][0]).sum())
     return {
         "scenario": world.scenario.name,
         "regime": world.regime_name,
         "start": labels[0],
         "end": labels[-1],
         "actors": s.actors.count,
-        "self_reliance_start": float(index[0]),
-        "self_reliance_end": float(index[-1]),
-        "nodes": s.nodes.count,
-        "nodes_meeting_requirement_start": initially_met,
-        "nodes_meeting_requirement_end": int(
-            (rec.node["domestic_level"][-1] >= rec.node["requirement"][-1]).sum()
-        ),
-        "chokepoints_start": int(rec.chokepoint[0].sum()),
-        "chokepoints_end": int(rec.chokepoint[-1].sum()),
+        **metrics.headline(s, rec),
         "time_to_requirement": reached,
         "money_by_source_bn": {src: float(committed[k]) for k, src in enumerate(SOURCES)},
-        "rd_spent_bn": spent,
-        "waste_bn": wasted,
-        "waste_share": wasted / spent if spent > 0 else 0.0,
-        "projects": len(projects),
-        "projects_cut": int((projects["status"] == "cut").sum()),
-        "duplicate_projects": int(projects["duplicate"].sum()),
-        "breakthroughs": len(breakthroughs),
-        "breakthroughs_per_100bn": 100.0 * len(breakthroughs) / spent if spent > 0 else 0.0,
-        "max_ledger_imbalance": float(rec.imbalance.max()),
         "milestones": milestones_against_run(world, rec, labels),
     }
 

@@ -100,8 +100,37 @@ def write_text(path: Path, text: str) -> Path:
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> Path:
-    """Write a mapping as indented, strict JSON (no NaN), atomically."""
-    return write_text(path, json.dumps(_finite(payload), indent=2, allow_nan=False) + "\n")
+    """Write a mapping as indented, strict JSON, atomically.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and field when a value is NaN or infinite: strict JSON
+        has no such numbers, and a reader such as ``jq`` or a browser would fail.
+    """
+    try:
+        text = json.dumps(payload, indent=2, allow_nan=False)
+    except ValueError:
+        where = non_finite(payload) or "a value"
+        raise ValueError(f"{path.name}: {where} is not finite (strict JSON has no NaN)") from None
+    return write_text(path, text + "\n")
+
+
+def non_finite(value: Any, where: str = "") -> str | None:
+    """The path (``milestones[0].lag_years``) of the first NaN or infinite float, else None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where or "the value"
+    if isinstance(value, dict):
+        children = [(f"{where}.{k}" if where else str(k), v) for k, v in value.items()]
+    elif isinstance(value, list | tuple):
+        children = [(f"{where}[{i}]", v) for i, v in enumerate(value)]
+    else:
+        return None
+    for path, child in children:
+        found = non_finite(child, path)
+        if found:
+            return found
+    return None
 
 
 def write_table(path: Path, frame: pd.DataFrame) -> Path:
@@ -324,7 +353,7 @@ def check_files(folder: Path, index: str) -> dict[str, Any]:
     """
     path = folder / index
     if not folder.is_dir():
-        raise DamagedRun(f"{folder} is not a folder. Fix: give the folder innostate wrote.")
+        raise DamagedRun(f"{folder}: no such folder. Fix: give the folder innostate wrote.")
     if not path.exists():
         raise DamagedRun(
             f"{folder} is not a finished run: missing {index}. Fix: give the folder "
@@ -342,10 +371,13 @@ def check_files(folder: Path, index: str) -> dict[str, Any]:
     for name, expected in files.items():
         listed = folder / str(name)
         if not listed.exists():
-            raise DamagedRun(f"{listed} is missing. Fix: run again into {folder}.")
+            raise DamagedRun(
+                f"{folder} is not a finished run: missing {name}. Fix: run again into it."
+            )
         if file_digest(listed) != expected:
             raise DamagedRun(
-                f"{listed} is damaged or was changed after the run. Fix: run again into {folder}."
+                f"{listed} is damaged or was written by another version (it differs from the "
+                f"digest recorded when the run finished). Fix: run again into {folder}."
             )
     return meta
 

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from types import ModuleType
 
@@ -60,6 +61,13 @@ class LedgerError(RuntimeError):
     """Money was created or lost inside a step: a bug in a mechanism, never bad input."""
 
 
+def stream(seed: np.random.SeedSequence, name: str) -> np.random.Generator:
+    """The random stream of the mechanism called ``name`` under the run's seed."""
+    key = zlib.crc32(name.encode())
+    child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, key))
+    return np.random.default_rng(child)
+
+
 def run(
     state: State,
     params: Params,
@@ -68,16 +76,17 @@ def run(
 ) -> records.Records:
     """Run the model from ``state`` for the schedule's number of steps.
 
-    Each mechanism draws from its own stream spawned from ``seed``, so a change
-    in one mechanism's draws does not shift another's. ``on_step(done, total)``
-    is called after each step (progress display lives outside the model).
+    Each mechanism draws from its own stream, keyed by the mechanism's name under
+    ``seed``: a change in one mechanism's draws, or a new mechanism in the list,
+    does not shift another's. ``on_step(done, total)`` is called after each step
+    (progress display lives outside the model).
     """
     steps = state.schedule.steps
-    streams = [np.random.default_rng(s) for s in seed.spawn(len(MECHANISMS))]
+    streams = [stream(seed, mechanism.__name__.rsplit(".", 1)[-1]) for mechanism in MECHANISMS]
     rec = records.Records.allocate(steps, state.nodes.count)
     for t in range(steps):
         state.step = t
-        state.ledger.inflow = state.ledger.outflow = 0.0
+        state.ledger.inflow = state.ledger.outflow = state.ledger.lapsed = 0.0
         state.ledger.flows[...] = 0.0
         state.ledger.node_flows[...] = 0.0
         before = state.money_stock()

@@ -117,13 +117,31 @@ class Regime:
 
 
 # ---------------------------------------------------------------- mechanisms
+# Every rate is per year and every interval in years: mechanisms convert them with the
+# step length dt (``per_step`` below), so the answers do not depend on steps_per_year.
+
+
+def per_step(rate_per_year: float, dt: float) -> float:
+    """Share per step equivalent to a share per year: ``1 - (1 - rate) ** dt``."""
+    return float(1.0 - (1.0 - min(rate_per_year, 1.0)) ** dt)
+
+
+def steps_in(years: float, dt: float) -> int:
+    """Whole steps closest to an interval in years (at least one)."""
+    return max(1, round(years / dt))
 
 
 @dataclass(frozen=True)
 class EnvironmentParams:
     """Frontier, markets and exogenous money."""
 
-    max_level: float = param(10.0, 1, 100, "level", "top of the technology level scale")
+    idle_lapse: float = param(
+        0.2,
+        0,
+        1,
+        "share/year",
+        "share of local-government and policy-bank balances left idle that lapses to the treasury",
+    )
 
 
 @dataclass(frozen=True)
@@ -131,15 +149,26 @@ class TopLevelDesignParams:
     """Central leadership: priorities, key tasks and the central budget."""
 
     plan_period_years: float = param(5, 1, 10, "years", "length of a five-year plan")
-    plan_start_year: float = param(2021, 1950, 2100, "year", "first year of a plan in the cycle")
+    plan_start_year: float = param(
+        2021, 2016, 2025, "year", "first year of a plan in the cycle (2021: the 14th plan)"
+    )
+    replan_interval_years: float = param(
+        1, 0.25, 10, "years", "how often priorities are revisited between plans"
+    )
     key_task_bonus: float = param(
-        1.0, 0, 10, "multiplier", "extra priority a node gets when marked a chokepoint key task"
+        1.0, 0, 10, "multiplier", "extra priority of a node on the plan's key-task list"
     )
     chokepoint_dependence: float = param(
         0.5, 0, 1, "share", "foreign market share above which a lagging node is a chokepoint"
     )
     threat_perception: float = param(
         0.5, 0, 1, "0-1", "how much exposure to a containing coalition counts as threat of cut-off"
+    )
+    exposure_threshold: float = param(
+        0.5, 0, 1, "share", "exposure to the coalition above which supply counts as at risk"
+    )
+    shortfall_floor: float = param(
+        0.05, 0, 1, "share", "priority a node keeps once it meets its requirement"
     )
 
 
@@ -150,19 +179,32 @@ class CoordinationParams:
     prestige_weight: float = param(
         1.0, 0, 5, "exponent", "how strongly own preferences favour already strong, large nodes"
     )
+    prestige_floor: float = param(
+        0.001, 0, 1, "relative level", "prestige of a node where the country has no capability"
+    )
 
 
 @dataclass(frozen=True)
 class ProgrammeParams:
     """Ministries turning allocations into calls."""
 
-    call_interval_steps: float = param(4, 1, 40, "steps", "steps between call rounds")
-    project_duration_steps: float = param(12, 2, 80, "steps", "planned length of a project")
+    call_interval_years: float = param(1, 0.25, 10, "years", "time between call rounds")
+    project_duration_years: float = param(3, 0.5, 20, "years", "planned length of a project")
     min_call_budget: float = param(0.05, 0, 100, "bn yuan", "smallest call worth issuing")
     horse_race_teams: float = param(3, 2, 8, "teams", "teams funded in parallel per horse race")
     grants_per_node: float = param(3, 1, 50, "grants", "basic research grants per node and round")
     selection_noise: float = param(
-        0.1, 0, 2, "lognormal sigma", "error with which programme managers observe capability"
+        0.1, 0, 2, "Gumbel scale", "log error with which programme managers observe capability"
+    )
+    status_force_weight: float = param(
+        0.5,
+        0,
+        1,
+        "weight",
+        "weight of being a strategic force (vs political alignment) in a directive team's status",
+    )
+    reputation_weight: float = param(
+        1.0, 0, 5, "multiplier", "how much a bidder's review record raises its selection score"
     )
     ambition: float = param(
         0.5,
@@ -208,15 +250,22 @@ class ConsortiumParams:
 class FinanceParams:
     """Venture capital, guidance funds and policy banks."""
 
-    vc_deploy_rate: float = param(0.1, 0, 1, "share/step", "share of VC capital invested a step")
+    vc_deploy_rate: float = param(
+        0.35, 0, 1, "share/year", "share of VC capital invested in a year"
+    )
     guidance_deploy_rate: float = param(
-        0.08, 0, 1, "share/step", "share of guidance-fund capital invested a step"
+        0.3, 0, 1, "share/year", "share of guidance-fund capital invested in a year"
     )
     guidance_policy_weight: float = param(
         0.6, 0, 1, "weight", "weight guidance funds give to policy priority over return"
     )
-    min_deal: float = param(0.005, 0, 10, "bn yuan", "smallest equity deal")
-    deal_duration_steps: float = param(8, 1, 40, "steps", "length of an equity-backed project")
+    deal_size: float = param(
+        0.1, 0.001, 10, "bn yuan", "size of one equity deal (deals = capital deployed / size)"
+    )
+    deal_noise: float = param(
+        0.3, 0, 2, "lognormal sigma", "error with which investors judge a firm's prospects"
+    )
+    deal_duration_years: float = param(2, 0.25, 10, "years", "length of an equity-backed project")
     exit_multiple: float = param(
         2.5, 0, 20, "multiple", "proceeds per yuan invested in a successful equity project"
     )
@@ -224,7 +273,7 @@ class FinanceParams:
         0.5, 0, 5, "ratio", "policy-bank loan per yuan of central money on priority projects"
     )
     bank_lend_rate: float = param(
-        0.25, 0, 1, "share/step", "share of policy-bank capital lendable in a step"
+        0.7, 0, 1, "share/year", "share of policy-bank capital lendable in a year"
     )
     priority_lending_quantile: float = param(
         0.5, 0, 1, "quantile", "banks lend only to nodes at or above this priority quantile"
@@ -239,14 +288,18 @@ class LocalGovernmentParams:
         0.3, 0, 3, "ratio", "local matching per yuan of central money on projects in the region"
     )
     programme_share: float = param(
-        0.5, 0, 1, "share/round", "share of local cash spent on own projects each call round"
+        0.5,
+        0,
+        1,
+        "share/year",
+        "share of local cash spent on own projects in a year at full autonomy",
     )
     duplicate_rate: float = param(
         3.0,
         0,
         20,
-        "projects/round",
-        "extra local projects per region at full autonomy and no monitoring",
+        "projects/year",
+        "extra local projects per region a year at full autonomy and no monitoring",
     )
     cluster_bonus: float = param(
         0.3, 0, 2, "efficiency", "productivity bonus of a region's capability mass on a node"
@@ -257,7 +310,13 @@ class LocalGovernmentParams:
 class RndParams:
     """Stochastic R&D progress."""
 
-    productivity: float = param(0.15, 0, 10, "levels", "progress scale")
+    productivity: float = param(
+        0.26,
+        0,
+        10,
+        "levels/year",
+        "levels a year a fully able team gains spending `difficulty` bn yuan a year",
+    )
     returns_exponent: float = param(
         0.6, 0.05, 1, "exponent", "diminishing returns of money (below 1)"
     )
@@ -290,12 +349,24 @@ class RndParams:
     services_per_bn: float = param(0.05, 0, 10, "stock/bn yuan", "platform stock per bn yuan")
     services_decay: float = param(0.2, 0, 1, "share/year", "depreciation of platforms")
     spillover: float = param(
-        0.1, 0, 1, "share/step", "share of the gap to the lead a member closes each step"
+        0.35, 0, 1, "share/year", "share of the gap to the lead a member closes in a year"
+    )
+    transfer_rate: float = param(
+        0.2,
+        0,
+        1,
+        "share/year",
+        "share of the gap to the best research level the leading firm on a node closes a year",
+    )
+    depreciation: float = param(
+        0.03, 0, 1, "share/year", "capability lost in a year on a node with no R&D spending"
     )
     self_rd_rate: float = param(
-        0.25, 0, 1, "share/step", "share of a firm's cash spent on own R&D each step"
+        0.7, 0, 1, "share/year", "share of a firm's cash spent on own R&D in a year"
     )
-    noise: float = param(0.3, 0, 2, "lognormal sigma", "randomness of progress")
+    noise: float = param(
+        0.15, 0, 2, "lognormal sigma", "randomness of a year's progress (mean one)"
+    )
 
 
 @dataclass(frozen=True)
@@ -315,13 +386,20 @@ class AdoptionParams:
         2.0, 0.01, 10, "levels", "below requirement by this much, domestic supply is unusable"
     )
     adjustment: float = param(
-        0.25, 0, 1, "share/step", "speed at which market shares move to their target"
+        0.7, 0, 1, "share/year", "share of the way market shares move to their target in a year"
+    )
+    revenue_concentration: float = param(
+        2.0, 0, 10, "exponent", "how strongly revenue favours the better suppliers (level power)"
     )
     rd_reinvestment: float = param(
         0.08, 0, 1, "share", "share of domestic revenue reinvested as firm R&D cash"
     )
     learning_by_doing: float = param(
-        0.02, 0, 1, "share/step", "gap to frontier a supplier closes per step at full market share"
+        0.08,
+        0,
+        1,
+        "share/year",
+        "gap to frontier a supplier closes in a year when it makes all domestic sales",
     )
 
 
@@ -329,7 +407,7 @@ class AdoptionParams:
 class EvaluationParams:
     """Reviews, misreporting, cuts and follow-on funding."""
 
-    review_interval_steps: float = param(4, 1, 40, "steps", "steps between reviews")
+    review_interval_years: float = param(1, 0.25, 10, "years", "time between reviews")
     cut_threshold: float = param(0.4, 0, 1, "score", "reported score below which a project is cut")
     follow_on_threshold: float = param(
         0.8, 0, 2, "score", "reported score at completion that earns follow-on funding"

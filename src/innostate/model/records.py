@@ -6,20 +6,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from innostate.model.state import (
+from innostate.model.codebook import (
     ACTOR_KINDS,
+    HOLDERS,
     INSTRUMENTS,
+    IS_ENTERPRISE,
+    KIND,
     SOURCES,
     STATUS,
-    Bools,
-    Floats,
-    Ints,
-    State,
 )
+from innostate.model.select import best_per_node, slot_index
+from innostate.model.state import Bools, Floats, Ints, State
 
 NODE_COLUMNS = (
     "frontier",
     "domestic_level",
+    "research_level",
     "requirement",
     "access",
     "domestic_share",
@@ -41,6 +43,8 @@ class Records:
     node_flows: Floats  # (T, S, I, J)
     inflow: Floats  # (T,)
     outflow: Floats
+    lapsed: Floats
+    held: Floats  # (T, holders) money held at the end of the step, bn yuan
     stock: Floats
     imbalance: Floats
     central_pool: Floats
@@ -58,6 +62,8 @@ class Records:
             node_flows=np.zeros((steps, len(SOURCES), len(INSTRUMENTS), n_nodes)),
             inflow=np.zeros(steps),
             outflow=np.zeros(steps),
+            lapsed=np.zeros(steps),
+            held=np.zeros((steps, len(HOLDERS))),
             stock=np.zeros(steps),
             imbalance=np.zeros(steps),
             central_pool=np.zeros(steps),
@@ -76,31 +82,55 @@ def record(state: State, rec: Records, imbalance: float) -> None:
     rec.node_flows[t] = state.ledger.node_flows
     rec.inflow[t] = state.ledger.inflow
     rec.outflow[t] = state.ledger.outflow
+    rec.lapsed[t] = state.ledger.lapsed
+    rec.held[t] = held_by(state)
     rec.stock[t] = state.money_stock()
     rec.imbalance[t] = imbalance
     rec.central_pool[t] = state.ledger.central_pool
-    rec.active_projects[t] = int(state.projects.active.sum())
+    p = state.projects
+    rec.active_projects[t] = round(float(p.weight[: p.count][p.active].sum()))
+
+
+def held_by(state: State) -> Floats:
+    """Money held at the end of the step by each holder of ``HOLDERS``, bn yuan."""
+    a, p = state.actors, state.projects
+    group = np.full(a.count, HOLDERS.index("other_actors"))
+    for kind in ("local_government", "policy_bank", "guidance_fund", "vc_fund"):
+        group[a.kind == KIND[kind]] = HOLDERS.index(kind)
+    group[IS_ENTERPRISE[a.kind]] = HOLDERS.index("enterprise")
+    held = np.asarray(
+        np.bincount(group, weights=a.cash * a.weight, minlength=len(HOLDERS)), dtype=np.float64
+    )
+    held[HOLDERS.index("central_pool")] = state.ledger.central_pool
+    held[HOLDERS.index("project_budgets")] = float(np.dot(p.budget[: p.count], p.weight[: p.count]))
+    return held
 
 
 def _detect_breakthroughs(state: State, rec: Records) -> None:
     """A node breaks through the first step its domestic level meets its requirement.
 
-    Provenance: the actor holding the best level and its most recent project on
-    the node (as lead, else as member); -1 when the level came from self-funded R&D.
+    Provenance: the enterprise holding the best level (domestic supply) and, among
+    its projects on the node that were not cut, the one that brought it the most
+    progress (as lead; else its latest as member); -1 when the level came from
+    self-funded R&D, learning or licensing alone.
     """
     n, a, pr = state.nodes, state.actors, state.projects
     new = np.flatnonzero((n.domestic_level >= n.requirement) & (n.reached_step < 0))
     if new.size == 0:
         return
     n.reached_step[new] = state.step
-    levels = np.where(a.cap_node[:, :, None] == new[None, None, :], a.cap_level[:, :, None], -1.0)
-    holder = levels.max(axis=1).argmax(axis=0)  # (new,)
+    index = slot_index(a)
+    level = a.cap_level.ravel()[index.flat]
+    best = best_per_node(index.node, level, IS_ENTERPRISE[a.kind[index.actor]], n.count)
+    holder = index.actor[best[new]]
     used = slice(0, pr.count)
     for j, actor in zip(new, holder, strict=True):  # a few breakthroughs per run
-        on_node = pr.node[used] == j
-        involved = on_node & ((pr.lead[used] == actor) | (pr.members[used] == actor).any(axis=1))
-        involved &= pr.status[used] != STATUS["cut"]
-        candidates = np.flatnonzero(involved)
-        project = int(candidates[-1]) if candidates.size else -1
+        valid = (pr.node[used] == j) & (pr.status[used] != STATUS["cut"])
+        led = np.flatnonzero(valid & (pr.lead[used] == actor))
+        joined = np.flatnonzero(valid & (pr.members[used] == actor).any(axis=1))
+        if led.size:
+            project = int(led[np.argmax(pr.progress[led])])
+        else:
+            project = int(joined[-1]) if joined.size else -1
         rec.breakthroughs.append((state.step, int(j), project, int(actor)))
         state.events.append((state.step, "breakthrough", int(j), project, float(actor)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from innostate.model.codebook import IS_ENTERPRISE
 from innostate.model.state import Actors, Bools, Floats, Ints, SlotIndex
 
 
@@ -109,6 +110,16 @@ def ensure_slot(actors: Actors, actor: Ints, node: Ints) -> Ints:
     return slots
 
 
+def best_levels(actors: Actors, n_nodes: int, kinds: Bools) -> Floats:
+    """Best level held on each node by actors whose kind is in the lookup ``kinds``, (J,)."""
+    index = slot_index(actors)
+    level = actors.cap_level.ravel()[index.flat]
+    return node_max(actors, np.where(kinds[actors.kind[index.actor]], level, 0.0), n_nodes)
+
+
 def domestic_levels(actors: Actors, n_nodes: int) -> Floats:
-    """Best level any actor holds on each node, shape (J,)."""
-    return node_max(actors, actors.cap_level.ravel()[slot_index(actors).flat], n_nodes)
+    """Best level a domestic supplier (an enterprise) holds on each node, shape (J,).
+
+    Research capability is not supply: it reaches the market only through a firm.
+    """
+    return best_levels(actors, n_nodes, IS_ENTERPRISE)

@@ -12,65 +12,11 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 from numpy.typing import NDArray
 
+from innostate.model.codebook import ACTOR_KINDS, INSTRUMENTS, SOURCES, STATUS
+
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
 Bools = NDArray[np.bool_]
-
-# Codes used in the integer columns. The order is part of the output format.
-ACTOR_KINDS = (
-    "central_leadership",
-    "leading_group",
-    "ministry",
-    "national_lab",
-    "university",
-    "research_institute",
-    "soe",
-    "private_firm",
-    "policy_bank",
-    "guidance_fund",
-    "vc_fund",
-    "local_government",
-)
-KIND = {name: code for code, name in enumerate(ACTOR_KINDS)}
-RESEARCH_KINDS = (KIND["national_lab"], KIND["university"], KIND["research_institute"])
-ENTERPRISE_KINDS = (KIND["soe"], KIND["private_firm"])
-PERFORMER_KINDS = RESEARCH_KINDS + ENTERPRISE_KINDS
-
-
-def kind_table(kinds: tuple[int, ...]) -> NDArray[np.bool_]:
-    """Lookup table over kind codes: ``table[actors.kind]`` is a fast membership test."""
-    table = np.zeros(len(ACTOR_KINDS), dtype=bool)
-    table[list(kinds)] = True
-    return table
-
-
-IS_RESEARCH = kind_table(RESEARCH_KINDS)
-IS_ENTERPRISE = kind_table(ENTERPRISE_KINDS)
-IS_PERFORMER = kind_table(PERFORMER_KINDS)
-
-OWNERSHIPS = ("state", "private", "mixed")
-OWNER = {name: code for code, name in enumerate(OWNERSHIPS)}
-
-INSTRUMENTS = (
-    "directive",
-    "open_competition",
-    "horse_race",
-    "basic_grant",
-    "services",
-    "self_funded",
-    "vc_backed",
-    "local_programme",
-)
-INSTRUMENT = {name: code for code, name in enumerate(INSTRUMENTS)}
-
-SOURCES = ("central", "local", "enterprise", "guidance_fund", "vc", "policy_bank")
-SOURCE = {name: code for code, name in enumerate(SOURCES)}
-
-STATUSES = ("active", "completed", "cut")
-STATUS = {name: code for code, name in enumerate(STATUSES)}
-
-EVENT_KINDS = ("item_control", "entity_listing", "entity_delisting", "talent_restriction")
-EVENT = {name: code for code, name in enumerate(EVENT_KINDS)}
 
 
 @dataclass
@@ -88,12 +34,14 @@ class Nodes:
     prereq_weight: Floats  # (J, J): prereq_weight[j, k] = weight of node k for node j
     access: Floats  # foreign access A_j in [0, 1]
     domestic_share: Floats
-    domestic_level: Floats  # best level held by any domestic actor
+    domestic_level: Floats  # best level held by a domestic supplier (an enterprise)
+    research_level: Floats  # best level held by a university, institute or national lab
     knowledge: Floats  # basic-research stock lowering difficulty
     services: Floats  # platform stock lowering small firms' costs
     priority: Floats  # share of central mission money (sums to 1)
     allocation: Floats  # ministries' allocation after coordination (sums to 1)
     chokepoint: Bools
+    key_task: Bools  # on the current plan's key-task list
     reached_step: Ints  # first step the domestic level met the requirement, -1 if not yet
 
     @property
@@ -130,6 +78,9 @@ class Actors:
     reputation: Floats  # 0-1, from past evaluations
     entity_listed: Bools
     size: Floats  # relative size, weights the exogenous enterprise R&D and fund inflows
+    # real actors each row stands for: 1 for named actors, about 1/scale for synthetic ones.
+    # Money, talent and revenue columns are per real actor; sums over actors weigh by it.
+    weight: Floats
     slot_revenue: Floats  # (N, K) domestic revenue earned by each slot in the last step
     # where the used slots are (see select.slot_index); rebuilt when a slot changes node
     slot_cache: SlotIndex | None = field(default=None, repr=False, compare=False)
@@ -152,10 +103,15 @@ class Projects:
     end: Ints  # planned last step (inclusive)
     next_review: Ints
     budget: Floats  # remaining, bn yuan
-    funding: Floats  # (P, S) money committed by source
+    funding: Floats  # (P, S) money committed by source, per real project
+    # real projects each row stands for (equity deals on a synthetic firm may be many)
+    weight: Floats
     spent: Floats
     progress: Floats  # levels gained by the lead on the node
     target: Floats  # progress the call expects over the whole duration
+    # progress expected so far: ambition x what the project's share of its lead's pooled
+    # money bought a fully able team, accrued each step (reviews compare progress with it)
+    expected: Floats
     revenue: Floats  # lead's revenue on the node while the project ran
     efficiency: Floats  # consortium efficiency multiplier on R&D
     race: Ints  # horse-race group id, -1 otherwise
@@ -187,6 +143,7 @@ class Ledger:
     central_pool: float = 0.0
     inflow: float = 0.0  # exogenous budgets, reinvested revenue and exit proceeds this step
     outflow: float = 0.0  # R&D spending this step
+    lapsed: float = 0.0  # idle appropriations returned to the treasury this step
     # flows[source, instrument, performer kind] of this step, bn yuan
     flows: Floats = field(
         default_factory=lambda: np.zeros((len(SOURCES), len(INSTRUMENTS), len(ACTOR_KINDS)))
@@ -201,7 +158,7 @@ class Ledger:
 class Schedule:
     """Exogenous paths precomputed by the scenario layer, indexed by step."""
 
-    budgets: Floats  # (T, channels) bn yuan per step, columns in BUDGET_CHANNELS order
+    budgets: Floats  # (T, S) bn yuan per step, columns in SOURCES order
     earmark_budgets: Floats  # (T, E) bn yuan per step paid to one named actor each
     earmark_actor: Ints  # (E,) the actor receiving each earmark
     event_step: Ints  # (E,)
@@ -215,9 +172,6 @@ class Schedule:
     start_year: float
     steps_per_year: int
     steps: int
-
-
-BUDGET_CHANNELS = ("central", "local", "enterprise_rd", "vc", "guidance_fund", "policy_bank")
 
 
 @dataclass
@@ -242,14 +196,21 @@ class State:
         """Length of a step in years."""
         return 1.0 / self.schedule.steps_per_year
 
+    def every(self, years: float) -> bool:
+        """True on the steps of a cycle of ``years`` (steps 0, n, 2n, ... with n = years / dt)."""
+        return self.step % max(1, round(years * self.schedule.steps_per_year)) == 0
+
     @property
     def year(self) -> float:
         return self.schedule.start_year + self.step * self.dt
 
     def money_stock(self) -> float:
-        """All money held inside the system: pool, actor cash, project budgets."""
-        p = self.projects
-        return float(self.ledger.central_pool + self.actors.cash.sum() + p.budget[: p.count].sum())
+        """All money held inside the system: pool, actor cash, project budgets (weighted)."""
+        p, a = self.projects, self.actors
+        held = float(np.dot(a.cash, a.weight)) + float(
+            np.dot(p.budget[: p.count], p.weight[: p.count])
+        )
+        return self.ledger.central_pool + held
 
 
 def empty_projects(capacity: int, members: int) -> Projects:
@@ -272,9 +233,11 @@ def empty_projects(capacity: int, members: int) -> Projects:
         next_review=ints(),
         budget=floats(),
         funding=np.zeros((capacity, len(SOURCES))),
+        weight=np.ones(capacity),
         spent=floats(),
         progress=floats(),
         target=floats(),
+        expected=floats(),
         revenue=floats(),
         efficiency=np.ones(capacity),
         race=ints(),
@@ -299,11 +262,14 @@ def add_projects(
     source: int,
     duration: int,
     target: Floats,
+    weight: Floats | None = None,
 ) -> Ints:
     """Append new active projects funded from one source; return their row indices.
 
     The caller has already taken ``budget`` out of the funding account;
-    ``target`` is the progress (levels) the funder expects over ``duration`` steps.
+    ``target`` is the progress (levels) the funder expects over ``duration`` steps;
+    ``weight`` is how many real projects each row stands for (one by default), and
+    ``budget`` is per real project.
     """
     p = state.projects
     n = int(node.shape[0])
@@ -322,6 +288,7 @@ def add_projects(
     p.budget[rows] = budget
     p.funding[rows, source] = budget
     p.target[rows] = target
+    p.weight[rows] = 1.0 if weight is None else weight
     return rows
 
 

@@ -7,22 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from innostate.model.codebook import EVENT, INSTRUMENTS, KIND, OWNER, SOURCES
+from innostate.model.mechanisms.rnd import update_levels
 from innostate.model.params import Params, describe, replace_path
-from innostate.model.state import (
-    BUDGET_CHANNELS,
-    EVENT,
-    INSTRUMENTS,
-    KIND,
-    OWNER,
-    SOURCES,
-    Actors,
-    Floats,
-    Ledger,
-    Nodes,
-    Schedule,
-    State,
-    empty_projects,
-)
+from innostate.model.select import best_per_node
+from innostate.model.state import Actors, Floats, Ledger, Nodes, Schedule, State, empty_projects
 from innostate.scenario.calendar import parse_month, step_count, step_index
 from innostate.scenario.errors import Problem, ScenarioError
 from innostate.scenario.regimes import PRESETS, apply_overrides, regime_from
@@ -91,10 +80,8 @@ def build(
         ledger=ledger,
         schedule=schedule,
     )
-    # the market starts at the scenario's shares; the domestic level is the best actor's
-    from innostate.model.select import domestic_levels
-
-    nodes.domestic_level = domestic_levels(actors, nodes.count)
+    # the market starts at the scenario's shares; the domestic level is the best firm's
+    update_levels(state)
     # a node already meeting its requirement is not a breakthrough of this run
     nodes.reached_step[nodes.domestic_level >= nodes.requirement] = 0
     return World(
@@ -211,11 +198,13 @@ def _nodes(s: Scenario, node_ids: list[str], area_ids: list[str]) -> Nodes:
         access=col("access"),
         domestic_share=1.0 - col("foreign_share"),
         domestic_level=np.zeros(j),
+        research_level=np.zeros(j),
         knowledge=np.zeros(j),
         services=np.zeros(j),
         priority=np.full(j, 1.0 / j),
         allocation=np.full(j, 1.0 / j),
         chokepoint=np.zeros(j, dtype=bool),
+        key_task=np.zeros(j, dtype=bool),
         reached_step=np.full(j, -1, dtype=np.int64),
     )
 
@@ -238,8 +227,7 @@ def _actors(
     ids = [a.id for a in s.actors]
     names = [a.name for a in s.actors]
     for number, pop in enumerate(s.populations):
-        # scaling keeps at least one actor of every non-empty population
-        count = max(1, round(pop.count * s.population_scale)) if pop.count else 0
+        count = population_rows(s, pop)
         if count == 0:
             continue
         parts.append(_population(s, pop, count, node_ids, area_ids, region_ids, k, rng))
@@ -261,6 +249,7 @@ def _actors(
         reputation=np.full(len(ids), 0.5),
         entity_listed=merged["entity_listed"],
         size=merged["size"],
+        weight=merged["weight"],
         slot_revenue=np.zeros(merged["cap_level"].shape),
     )
     return actors, ids, names
@@ -293,7 +282,58 @@ def _named(
         "market_orientation": arr("market_orientation"),
         "entity_listed": arr("entity_listed", bool),
         "size": arr("size"),
+        "weight": np.ones(n),
     }
+
+
+HOLDERS_PER_NODE = 4  # rows a population keeps on each of its nodes at any scale
+
+
+def population_rows(s: Scenario, pop: Population) -> int:
+    """Rows drawn for a population: ``count x population_scale``, with a floor.
+
+    Scaling keeps at least one row of a non-empty population, and enough rows
+    for about ``HOLDERS_PER_NODE`` on each node the population works on, so that
+    calls on every node meet competing bidders of the population at any scale
+    (a row stands for ``count / rows`` real actors; never more rows than actors).
+    """
+    if pop.count == 0:
+        return 0
+    covered = sum(1 for n in s.nodes if n.area in set(pop.areas or [a.id for a in s.areas]))
+    per_actor = min(pop.nodes_per_actor, covered)
+    floor = -(-HOLDERS_PER_NODE * covered // per_actor) if per_actor else 1
+    return min(pop.count, max(1, floor, round(pop.count * s.population_scale)))
+
+
+CERTAINTY_STRATUM = 1000  # the largest real actors of a population, drawn one row each
+
+
+def population_sizes(
+    real: int, rows: int, alpha: float, rng: np.random.Generator
+) -> tuple[Floats, Floats]:
+    """Sizes (Pareto with shape ``alpha``, mean 1 over real actors) and row weights.
+
+    A population of ``real`` actors is drawn as ``rows`` rows. Its largest
+    actors decide the extremes (the richest firm, the best-funded lab), which a
+    plain subsample would miss at a small scale. So the ``min(rows // 2,
+    CERTAINTY_STRATUM)`` largest real actors get a row each (weight 1), at the
+    expected sizes of the top order statistics; the other rows are a random
+    sample of the rest, each standing for an equal share of it. At any scale
+    the same largest actors exist, and the sizes summed over real actors are
+    ``real``.
+    """
+    top = min(rows // 2, CERTAINTY_STRATUM) if rows < real else 0
+    rank = np.arange(1, top + 1)
+    # Pareto(alpha) above 1: the j-th largest of n sits near the 1 - (j - 1/2)/n quantile
+    largest = ((rank - 0.5) / real) ** (-1.0 / alpha)
+    tail_share = 1.0 - top / real  # the rest lie below the top's quantile
+    u = rng.uniform(0.0, tail_share, rows - top)
+    rest = (1.0 - u) ** (-1.0 / alpha)
+    size = np.concatenate([largest, rest])
+    weight = np.concatenate([np.ones(top), np.full(rows - top, (real - top) / (rows - top))])
+    size /= np.dot(size, weight) / real
+    order = rng.permutation(rows)  # no meaning in the row order
+    return size[order], weight[order]
 
 
 def _population(
@@ -314,8 +354,7 @@ def _population(
     ownership = np.array([OWNER[o] for o in owners])[
         rng.choice(len(owners), count, p=share / share.sum())
     ]
-    size = rng.pareto(pop.size_alpha, count) + 1.0
-    size /= size.mean()
+    size, weight = population_sizes(pop.count, count, pop.size_alpha, rng)
 
     areas = set(pop.areas or area_ids)
     node_ok = np.array([n.area in areas for n in s.nodes])
@@ -336,6 +375,14 @@ def _population(
             -0.5 * pop.capability_sigma**2, pop.capability_sigma, (count, per_actor)
         )
         cap_level[:, :per_actor] = np.minimum(relative, 1.0) * initial[cap_node[:, :per_actor]]
+        # the best of a node's real holders is at the node's start level at any scale:
+        # pin the top sampled holder there, so subsampling does not lower the maximum
+        nodes = cap_node[:, :per_actor].ravel()
+        levels = cap_level[:, :per_actor].ravel()
+        top = best_per_node(nodes, levels, np.ones(nodes.size, dtype=bool), len(node_ids))
+        top = top[top >= 0]
+        rows, slots = np.divmod(top, per_actor)
+        cap_level[rows, slots] = initial[nodes[top]]
 
     def uniform(r: Range) -> Floats:
         return rng.uniform(r.low, r.high, count)
@@ -353,6 +400,7 @@ def _population(
         "market_orientation": uniform(pop.market_orientation),
         "entity_listed": np.zeros(count, dtype=bool),
         "size": size,
+        "weight": weight,
     }
 
 
@@ -382,10 +430,7 @@ def _schedule(
     cal = s.calendar
     steps = step_count(cal.start, cal.end, cal.steps_per_year)
     budgets = np.stack(
-        [
-            budget_path(s.budgets.get(c), cal.start, steps, cal.steps_per_year)
-            for c in BUDGET_CHANNELS
-        ],
+        [budget_path(s.budgets.get(c), cal.start, steps, cal.steps_per_year) for c in SOURCES],
         axis=1,
     )
     events = s.containment

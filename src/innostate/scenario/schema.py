@@ -2,7 +2,11 @@
 
 Units: money in billion yuan (bn yuan) per year, technology levels on the
 model's 0-10 scale, talent in researcher full-time equivalents (FTE).
-Structural rules (types, ranges, unknown keys) live in these pydantic models;
+Structural rules (types, ranges, unknown keys) live in these pydantic models.
+Every number must be finite and inside a stated range, so that a typo such as
+``1e308``, ``.nan`` or ``yes`` in a number field is refused before anything runs;
+the upper bounds are far above any real value (China's whole R&D spending is
+about 3,600 bn yuan a year) but low enough that a run stays finite and fast.
 cross-references (unknown nodes, cycles, dates outside the calendar) are
 checked in :mod:`innostate.scenario.validate` so that all problems are
 reported together.
@@ -17,13 +21,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
+from innostate.model.codebook import ACTOR_KINDS, OWNERSHIPS, SOURCES
 from innostate.model.params import Params, Regime
-from innostate.model.state import ACTOR_KINDS, BUDGET_CHANNELS, OWNERSHIPS
 
 ActorKind = Literal[ACTOR_KINDS]  # type: ignore[valid-type]
 Ownership = Literal[OWNERSHIPS]  # type: ignore[valid-type]
 EventKind = Literal["item_control", "entity_listing", "entity_delisting", "talent_restriction"]
-BudgetChannel = Literal[BUDGET_CHANNELS]  # type: ignore[valid-type]
+BudgetChannel = Literal[SOURCES]  # type: ignore[valid-type]
 
 
 def _date_text(value: Any) -> Any:
@@ -34,6 +38,27 @@ def _date_text(value: Any) -> Any:
 
 
 DateText = Annotated[str, BeforeValidator(_date_text)]
+
+MAX_MONEY = 1e6  # bn yuan (per year for budgets): about 8 times China's GDP
+MAX_TALENT = 1e7  # researcher FTE of one actor: more than China's whole R&D workforce
+MAX_SIZE = 1e6  # relative size of one actor
+MAX_POPULATION = 2_000_000  # actors in one population at scale 1 (prc-2019's largest: 446,200)
+MAX_NODES = 1_000  # technology nodes (prc-2019: 52); the model keeps node x node tables
+MAX_ENTRIES = 100_000  # entries of any other list (actors, events, milestones ...)
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # years a scenario may mention
+
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY)]
+Share = Annotated[float, Field(ge=0, le=1)]
+Level = Annotated[float, Field(ge=0, le=10)]
+Weight = Annotated[float, Field(ge=0, le=MAX_SIZE)]
+Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
+# names become folder names (runs/<name>-...): no path separators, no leading dot
+SLUG = r"^[\w][\w.-]{0,79}$"
+Slug = Annotated[str, Field(pattern=SLUG)]
+
+
+# strict: YAML's yes/no (booleans) and quoted numbers are not numbers; finite: no NaN/inf
+_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 @cache
@@ -48,7 +73,7 @@ def overrides_model(cls: type = Params, exclude: tuple[str, ...] = ()) -> type[B
         else:
             m = f.metadata
             fields[f.name] = (
-                float | None,
+                float | None,  # finite: the model's config below refuses NaN and infinity
                 Field(
                     None,
                     ge=m["low"],
@@ -57,9 +82,7 @@ def overrides_model(cls: type = Params, exclude: tuple[str, ...] = ()) -> type[B
                     json_schema_extra={"unit": m["unit"]},
                 ),
             )
-    model: type[BaseModel] = create_model(
-        f"{cls.__name__}Overrides", __config__=ConfigDict(extra="forbid"), **fields
-    )
+    model: type[BaseModel] = create_model(f"{cls.__name__}Overrides", __config__=_CONFIG, **fields)
     # registered under its own name so that scenarios pickle (to worker processes)
     globals().setdefault(model.__name__, model)
     return model
@@ -72,7 +95,7 @@ ParameterOverrides = overrides_model(Params, ("regime",))
 class Strict(BaseModel):
     """Base model: unknown keys are errors (typos get a suggestion)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _CONFIG
 
 
 class Calendar(Strict):
@@ -97,14 +120,16 @@ class Node(Strict):
     id: str
     name: str = ""
     area: str
-    prereqs: dict[str, float] = Field(
+    prereqs: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(
         default_factory=dict, description="prerequisite node -> weight (>= 0)"
     )
     frontier: float = Field(ge=0, le=10, description="global best level at the start")
     frontier_growth: float = Field(0.1, ge=0, le=2, description="frontier advance, levels/year")
     requirement: float = Field(gt=0, le=10, description="level sufficient for strategic use")
-    difficulty: float = Field(gt=0, description="bn yuan per level of progress near the frontier")
-    market_size: float = Field(ge=0, description="domestic demand, bn yuan/year")
+    difficulty: float = Field(
+        gt=0, le=MAX_MONEY, description="bn yuan per level of progress near the frontier"
+    )
+    market_size: float = Field(ge=0, le=MAX_MONEY, description="domestic demand, bn yuan/year")
     market_growth: float = Field(0.05, ge=-0.5, le=1, description="market growth, share/year")
     initial_level: float = Field(ge=0, le=10, description="best domestic level at the start")
     foreign_share: float = Field(0.5, ge=0, le=1, description="foreign share of the market")
@@ -124,10 +149,10 @@ class NamedActor(Strict):
     region: str
     ownership: Ownership = "state"
     strategic_force: bool = False
-    capabilities: dict[str, float] = Field(default_factory=dict, description="node -> level (0-10)")
-    cash: float = Field(0.0, ge=0, description="bn yuan at the start")
-    size: float = Field(1.0, gt=0, description="relative size (weights inflows)")
-    talent: float = Field(100.0, ge=0, description="researcher FTE")
+    capabilities: dict[str, Level] = Field(default_factory=dict, description="node -> level (0-10)")
+    cash: float = Field(0.0, ge=0, le=MAX_MONEY, description="bn yuan at the start")
+    size: float = Field(1.0, gt=0, le=MAX_SIZE, description="relative size (weights inflows)")
+    talent: float = Field(100.0, ge=0, le=MAX_TALENT, description="researcher FTE")
     alignment: float = Field(0.8, ge=0, le=1)
     market_orientation: float = Field(0.5, ge=0, le=1)
     entity_listed: bool = False
@@ -145,12 +170,14 @@ class Population(Strict):
     """A synthetic population of actors drawn from distributions."""
 
     kind: ActorKind
-    count: int = Field(ge=0, description="actors at population_scale 1")
+    count: int = Field(ge=0, le=MAX_POPULATION, description="actors at population_scale 1")
     name_prefix: str = ""
-    regions: dict[str, float] = Field(
+    regions: dict[str, Weight] = Field(
         default_factory=dict, description="region -> weight; empty = even"
     )
-    ownership: dict[Ownership, float] = Field(default_factory=lambda: {"private": 1.0})
+    ownership: dict[Ownership, Weight] = Field(
+        default_factory=lambda: {"private": 1.0}, description="ownership -> weight (>= 0)"
+    )
     strategic_force_share: float = Field(0.0, ge=0, le=1)
     areas: list[str] = Field(default_factory=list, description="areas worked on; empty = all")
     nodes_per_actor: int = Field(2, ge=0, le=8)
@@ -159,8 +186,8 @@ class Population(Strict):
     )
     capability_sigma: float = Field(0.5, ge=0, le=3, description="lognormal sigma of levels")
     size_alpha: float = Field(1.5, gt=0.5, le=10, description="Pareto tail of sizes")
-    cash_mean: float = Field(0.01, ge=0, description="mean cash, bn yuan")
-    talent_mean: float = Field(20.0, ge=0, description="mean researcher FTE")
+    cash_mean: float = Field(0.01, ge=0, le=MAX_MONEY, description="mean cash, bn yuan")
+    talent_mean: float = Field(20.0, ge=0, le=MAX_TALENT, description="mean researcher FTE")
     alignment: Range = Range(low=0.3, high=0.8)
     market_orientation: Range = Range(low=0.5, high=1.0)
     source: str = ""
@@ -173,7 +200,7 @@ class Budget(Strict):
     (a national R&D series also pays for work outside the scenario's nodes).
     """
 
-    values: dict[int, float] = Field(description="year -> bn yuan per year (>= 0)")
+    values: dict[Year, Money] = Field(description="year -> bn yuan per year (>= 0)")
     growth_after: float = Field(0.05, ge=-0.5, le=1, description="yearly growth after the data")
     share: float = Field(1.0, ge=0, le=1, description="share reaching the modelled technologies")
     source: str = ""
@@ -184,7 +211,7 @@ class Earmark(Strict):
 
     id: str
     actor: str = Field(description="named actor receiving the money")
-    values: dict[int, float] = Field(description="year -> bn yuan per year (>= 0)")
+    values: dict[Year, Money] = Field(description="year -> bn yuan per year (>= 0)")
     growth_after: float = Field(0.0, ge=-1, le=1, description="yearly growth after the data")
     source: str = ""
 
@@ -195,7 +222,7 @@ class ContainmentEvent(Strict):
     id: str
     date: DateText = Field(description="quarter (2022Q4) or ISO date (2022-10-07)")
     kind: EventKind
-    nodes: dict[str, float] = Field(
+    nodes: dict[str, Share] = Field(
         default_factory=dict, description="node -> foreign access from this date (0-1)"
     )
     actors: list[str] = Field(default_factory=list, description="named actors listed/delisted")
@@ -235,28 +262,28 @@ class UserRegime(Strict):
 class Scenario(Strict):
     """A complete scenario."""
 
-    name: str
+    name: str = Field(pattern=SLUG, description="short name, used in output folder names")
     description: str = ""
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
     calendar: Calendar
-    regions: list[str] = Field(min_length=1)
-    areas: list[Area] = Field(min_length=1)
-    nodes: list[Node] = Field(min_length=1)
-    actors: list[NamedActor] = Field(default_factory=list)
-    populations: list[Population] = Field(default_factory=list)
+    regions: list[str] = Field(min_length=1, max_length=MAX_ENTRIES)
+    areas: list[Area] = Field(min_length=1, max_length=MAX_NODES)
+    nodes: list[Node] = Field(min_length=1, max_length=MAX_NODES)
+    actors: list[NamedActor] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    populations: list[Population] = Field(default_factory=list, max_length=MAX_ENTRIES)
     population_scale: float = Field(
         1.0, gt=0, le=10, description="multiplies every synthetic population count"
     )
     budgets: dict[BudgetChannel, Budget] = Field(default_factory=dict)
-    earmarks: list[Earmark] = Field(default_factory=list)
+    earmarks: list[Earmark] = Field(default_factory=list, max_length=MAX_ENTRIES)
     regime: RegimeChoice = RegimeChoice()
-    regimes: dict[str, UserRegime] = Field(default_factory=dict)
-    containment: list[ContainmentEvent] = Field(default_factory=list)
-    containment_variants: dict[str, list[ContainmentEvent]] = Field(
+    regimes: dict[Slug, UserRegime] = Field(default_factory=dict)
+    containment: list[ContainmentEvent] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    containment_variants: dict[Slug, list[ContainmentEvent]] = Field(
         default_factory=dict,
         description="alternative timelines by name; 'real' is `containment`, 'none' is empty",
     )
-    milestones: list[Milestone] = Field(default_factory=list)
+    milestones: list[Milestone] = Field(default_factory=list, max_length=MAX_ENTRIES)
     parameters: ParameterOverrides = Field(  # type: ignore[valid-type]
         default_factory=ParameterOverrides, description="mechanism parameter overrides by group"
     )

@@ -1,7 +1,10 @@
 """Cross-reference checks on raw scenario data, run even when the schema finds problems.
 
-Each check tolerates malformed parts (the schema reports those) so that every
-problem in a file is reported in one pass.
+Each check tolerates malformed parts of any type (the schema reports those) so
+that every problem in a file is reported in one pass and none crashes the check.
+Beyond cross-references, these checks keep a run finite and bounded: the
+calendar's years and length, the number of actors and the work of a run, weights
+that must not all be zero, and levels that must not start above the frontier.
 """
 
 from __future__ import annotations
@@ -9,10 +12,17 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from innostate.scenario.calendar import parse_month, step_index
+from innostate.scenario.calendar import parse_month, step_count, step_index
 from innostate.scenario.regimes import PRESETS
+from innostate.scenario.schema import FIRST_YEAR, LAST_YEAR, MAX_MONEY
 
 Issue = tuple[tuple[str | int, ...], str, str]
+
+MAX_YEARS = 100  # calendar length
+MAX_ACTORS = 5_000_000  # actors of a run after population_scale (prc-2019 x 10)
+# actors x steps of a run: prc-2019 at full scale is about 24 million and takes ~20 s,
+# so this bound keeps any run under about a quarter of an hour
+MAX_ACTOR_STEPS = 1_000_000_000
 
 
 def cross_check(raw: dict[str, Any]) -> list[Issue]:
@@ -21,21 +31,56 @@ def cross_check(raw: dict[str, Any]) -> list[Issue]:
     areas = _ids(raw, "areas", issues)
     nodes = _ids(raw, "nodes", issues)
     actors = _ids(raw, "actors", issues)
-    regions = [r for r in raw.get("regions") or [] if isinstance(r, str)]
+    regions = [r for r in _list(raw.get("regions")) if isinstance(r, str)]
     _check_nodes(raw, areas, nodes, issues)
     _check_actors(raw, regions, nodes, issues)
     _check_populations(raw, regions, areas, issues)
-    _check_budgets(raw, issues)
     _check_containment(raw, nodes, actors, issues)
     _check_regimes(raw, issues)
+    _check_size(raw, issues)
+    _check_growth(raw, issues)
+    frontier = _frontiers(raw)
     for i, milestone in _items(raw, "milestones"):
         if "node" in milestone and milestone["node"] not in nodes:
             issues.append((("milestones", i, "node"), *_unknown("node", milestone["node"], nodes)))
+        _check_milestone_date(raw, milestone, i, issues)
+    for i, node in _items(raw, "nodes"):
+        level: Any = node.get("initial_level")
+        top = frontier.get(str(node.get("id")))
+        if _number(level) and top is not None and level > top:
+            issues.append(
+                (
+                    ("nodes", i, "initial_level"),
+                    f"initial level {level:g} is above the frontier {top:g}",
+                    "the frontier is the world's best level: raise it or lower the level",
+                )
+            )
     return issues
 
 
-def _mapping(value: Any) -> dict[str, Any]:
+def _mapping(value: Any) -> dict[Any, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _number(value: Any) -> bool:
+    """A real number (not a boolean, not NaN): safe to compare."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _frontiers(raw: dict[str, Any]) -> dict[str, float]:
+    return {
+        node["id"]: node["frontier"]
+        for _, node in _items(raw, "nodes")
+        if isinstance(node.get("id"), str) and _number(node.get("frontier"))
+    }
 
 
 def _items(raw: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
@@ -60,9 +105,10 @@ def _ids(raw: dict[str, Any], key: str, issues: list[Issue]) -> list[str]:
 
 
 def _unknown(kind: str, name: Any, known: list[str]) -> tuple[str, str]:
-    close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+    shown = str(name)[:80]  # a huge name would be slow to match and unreadable
+    close = difflib.get_close_matches(shown, known, n=1, cutoff=0.6)
     fix = f"did you mean '{close[0]}'?" if close else f"use one of the {kind}s defined in the file"
-    return f"unknown {kind} '{name}'", fix
+    return f"unknown {kind} '{shown}'", fix
 
 
 def _check_nodes(
@@ -70,22 +116,20 @@ def _check_nodes(
 ) -> None:
     graph: dict[str, list[str]] = {}
     for i, node in _items(raw, "nodes"):
-        if "area" in node and node["area"] not in areas:
+        if "area" in node and _text(node["area"]) not in areas:
             issues.append((("nodes", i, "area"), *_unknown("area", node["area"], areas)))
         prereqs = node.get("prereqs") or {}
         if not isinstance(prereqs, dict):
             continue
         graph[str(node.get("id"))] = []
-        for name, weight in prereqs.items():
+        for name in prereqs:
             path = ("nodes", i, "prereqs", name)
             if name not in nodes:
                 issues.append((path, *_unknown("node", name, nodes)))
             elif name == node.get("id"):
                 issues.append((path, "a node cannot be its own prerequisite", "remove this entry"))
             else:
-                graph[str(node.get("id"))].append(name)
-            if isinstance(weight, int | float) and weight < 0:
-                issues.append((path, f"negative prerequisite weight {weight}", "use a weight >= 0"))
+                graph[str(node.get("id"))].append(str(name))
     cycle = find_cycle(graph)
     if cycle:
         first = next((i for i, n in _items(raw, "nodes") if n.get("id") == cycle[0]), 0)
@@ -128,22 +172,20 @@ def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
 def _check_actors(
     raw: dict[str, Any], regions: list[str], nodes: list[str], issues: list[Issue]
 ) -> None:
+    frontier = _frontiers(raw)
     for i, actor in _items(raw, "actors"):
-        if "region" in actor and actor["region"] not in regions:
+        if "region" in actor and _text(actor["region"]) not in regions:
             issues.append((("actors", i, "region"), *_unknown("region", actor["region"], regions)))
-        caps = actor.get("capabilities") or {}
-        if not isinstance(caps, dict):
-            continue
-        for name, level in caps.items():
+        for name, level in _mapping(actor.get("capabilities")).items():
             path = ("actors", i, "capabilities", name)
             if name not in nodes:
                 issues.append((path, *_unknown("node", name, nodes)))
-            if isinstance(level, int | float) and not 0 <= level <= 10:
+            elif _number(level) and level > frontier.get(name, 10.0):
                 issues.append(
                     (
                         path,
-                        f"level {level} is outside the 0-10 scale",
-                        "use a level between 0 and 10",
+                        f"level {level:g} is above the frontier {frontier[name]:g} of '{name}'",
+                        "the frontier is the world's best level: lower the capability",
                     )
                 )
 
@@ -152,42 +194,44 @@ def _check_populations(
     raw: dict[str, Any], regions: list[str], areas: list[str], issues: list[Issue]
 ) -> None:
     for i, pop in _items(raw, "populations"):
-        for name in pop.get("regions") or {}:
+        weights = _mapping(pop.get("regions"))
+        for name in weights:
             if name not in regions:
                 issues.append(
                     (("populations", i, "regions", name), *_unknown("region", name, regions))
                 )
-        for j, name in enumerate(pop.get("areas") or []):
-            if name not in areas:
+        for j, name in enumerate(_list(pop.get("areas"))):
+            if _text(name) not in areas:
                 issues.append((("populations", i, "areas", j), *_unknown("area", name, areas)))
+        known = [w for name, w in weights.items() if name in regions]
+        if weights and all(_number(w) and w >= 0 for w in known) and sum(known) <= 0:
+            issues.append(
+                (
+                    ("populations", i, "regions"),
+                    "every region weight is 0, so actors have nowhere to be",
+                    "give at least one region a positive weight, or remove 'regions:' "
+                    "to spread actors evenly",
+                )
+            )
+        owners = pop.get("ownership", {"private": 1.0})
+        if isinstance(owners, dict) and all(_number(w) and w >= 0 for w in owners.values()):
+            if sum(owners.values()) <= 0:
+                issues.append(
+                    (
+                        ("populations", i, "ownership"),
+                        "every ownership weight is 0 (or none is given)",
+                        "give at least one ownership a positive weight, e.g. {private: 1.0}",
+                    )
+                )
         for key in ("alignment", "market_orientation"):
             rng = pop.get(key)
             if (
                 isinstance(rng, dict)
-                and isinstance(rng.get("low"), int | float)
-                and isinstance(rng.get("high"), int | float)
+                and _number(rng.get("low"))
+                and _number(rng.get("high"))
                 and rng["low"] > rng["high"]
             ):
                 issues.append((("populations", i, key), "low is above high", "swap the two values"))
-
-
-def _check_budgets(raw: dict[str, Any], issues: list[Issue]) -> None:
-    budgets = raw.get("budgets")
-    if not isinstance(budgets, dict):
-        return
-    for channel, budget in budgets.items():
-        values = budget.get("values") if isinstance(budget, dict) else None
-        if not isinstance(values, dict):
-            continue
-        for year, value in values.items():
-            if isinstance(value, int | float) and value < 0:
-                issues.append(
-                    (
-                        ("budgets", channel, "values", year),
-                        f"negative budget {value}",
-                        "budgets are bn yuan per year and must be >= 0",
-                    )
-                )
 
 
 def _check_containment(
@@ -201,13 +245,15 @@ def _check_containment(
         span = (0, step_index(str(start), str(end), spy))
     except ValueError:
         for key in ("start", "end"):
+            if key not in cal:
+                continue  # the schema reports a missing field
             try:
                 parse_month(str(cal.get(key)))
             except ValueError:
                 issues.append(
                     (
                         ("calendar", key),
-                        f"'{cal.get(key)}' is not a quarter or date",
+                        f"'{str(cal.get(key))[:40]}' is not a quarter or date",
                         "write a quarter like 2019Q1 or a date like 2019-01-01",
                     )
                 )
@@ -217,6 +263,26 @@ def _check_containment(
                 ("calendar", "end"),
                 "the calendar ends before it starts",
                 "set end to a quarter after start",
+            )
+        )
+    if span:
+        for key in ("start", "end"):
+            year = parse_month(str(cal.get(key)))[0]
+            if not FIRST_YEAR <= year <= LAST_YEAR:
+                issues.append(
+                    (
+                        ("calendar", key),
+                        f"year {year} is outside {FIRST_YEAR}..{LAST_YEAR}",
+                        f"use a year from {FIRST_YEAR} to {LAST_YEAR}",
+                    )
+                )
+                span = None
+    if span and span[1] >= MAX_YEARS * spy:
+        issues.append(
+            (
+                ("calendar", "end"),
+                f"the calendar spans {span[1] // spy + 1} years, more than {MAX_YEARS}",
+                f"simulate at most {MAX_YEARS} years: move end closer to start",
             )
         )
     timelines: list[tuple[tuple[str | int, ...], Any]] = [
@@ -239,17 +305,8 @@ def _check_containment(
                 event, (*prefix, i), str(start), str(end), spy, span, nodes, actors, issues
             )
     for i, earmark in _items(raw, "earmarks"):
-        if "actor" in earmark and earmark["actor"] not in actors:
+        if "actor" in earmark and _text(earmark["actor"]) not in actors:
             issues.append((("earmarks", i, "actor"), *_unknown("actor", earmark["actor"], actors)))
-        for year, value in _mapping(earmark.get("values")).items():
-            if isinstance(value, int | float) and value < 0:
-                issues.append(
-                    (
-                        ("earmarks", i, "values", year),
-                        f"negative budget {value}",
-                        "budgets are bn yuan per year and must be >= 0",
-                    )
-                )
 
 
 def _check_event(
@@ -283,21 +340,13 @@ def _check_event(
                     "write a quarter like 2022Q4 or a date like 2022-10-07",
                 )
             )
-    for name, access in _mapping(event.get("nodes")).items():
+    for name in _mapping(event.get("nodes")):
         if name not in nodes:
             issues.append(((*path, "nodes", name), *_unknown("node", name, nodes)))
-        if isinstance(access, int | float) and not 0 <= access <= 1:
-            issues.append(
-                (
-                    (*path, "nodes", name),
-                    f"{access} is outside [0, 1]",
-                    "foreign access is a share between 0 and 1",
-                )
-            )
-    for j, name in enumerate(event.get("actors") or []):
-        if name not in actors:
+    for j, name in enumerate(_list(event.get("actors"))):
+        if _text(name) not in actors:
             issues.append(((*path, "actors", j), *_unknown("actor", name, actors)))
-    kind = event.get("kind")
+    kind = _text(event.get("kind"))
     needs = {
         "item_control": "nodes",
         "entity_listing": "actors",
@@ -314,8 +363,8 @@ def _check_regimes(raw: dict[str, Any], issues: list[Issue]) -> None:
     user = _mapping(raw.get("regimes"))
     known = list(PRESETS) + list(user)
     for name, spec in user.items():
-        base = spec.get("base", "new_national_system") if isinstance(spec, dict) else None
-        if base is not None and base not in known:
+        base = _text(spec.get("base", "new_national_system")) if isinstance(spec, dict) else None
+        if isinstance(spec, dict) and base not in known:
             issues.append((("regimes", name, "base"), *_unknown("regime", base, known)))
         seen = [name]
         while isinstance(base, str) and base in user:
@@ -330,10 +379,10 @@ def _check_regimes(raw: dict[str, Any], issues: list[Issue]) -> None:
                 break
             seen.append(base)
             nxt = user[base]
-            base = nxt.get("base", "new_national_system") if isinstance(nxt, dict) else None
+            base = _text(nxt.get("base", "new_national_system")) if isinstance(nxt, dict) else None
     choice = _mapping(raw.get("regime"))
     preset = choice.get("preset", "new_national_system")
-    if preset not in known:
+    if _text(preset) not in known:
         issues.append((("regime", "preset"), *_unknown("regime", preset, known)))
     mix = (
         (choice.get("overrides") or {}).get("instrument_mix")
@@ -353,3 +402,144 @@ def _check_regimes(raw: dict[str, Any], issues: list[Issue]) -> None:
                 "give at least one instrument a positive share",
             )
         )
+
+
+def _check_milestone_date(
+    raw: dict[str, Any], milestone: dict[str, Any], i: int, issues: list[Issue]
+) -> None:
+    """A milestone's date must be a date, and not after the end of the run.
+
+    Dates before the start are allowed: they are milestones reached before the
+    run begins (the national scenarios have several).
+    """
+    date = milestone.get("date")
+    if date is None:
+        return
+    try:
+        year, _ = parse_month(str(date))
+    except ValueError:
+        issues.append(
+            (
+                ("milestones", i, "date"),
+                f"'{str(date)[:40]}' is not a date",
+                "write a quarter like 2022Q4 or a date like 2022-10-07",
+            )
+        )
+        return
+    cal = _mapping(raw.get("calendar"))
+    try:
+        spy = cal.get("steps_per_year", 4) if cal.get("steps_per_year") in (1, 2, 4, 12) else 4
+        after_end = step_index(str(cal.get("end")), str(date), spy) > 0
+    except ValueError:
+        return  # a bad calendar is reported on its own
+    if after_end or year < FIRST_YEAR:
+        issues.append(
+            (
+                ("milestones", i, "date"),
+                f"date {date} is outside the calendar (after {cal.get('end')})"
+                if after_end
+                else f"year {year} is before {FIRST_YEAR}",
+                "give a date inside the calendar (dates before the start are allowed) "
+                "or widen the calendar"
+                if after_end
+                else f"use a year from {FIRST_YEAR}",
+            )
+        )
+
+
+def _check_size(raw: dict[str, Any], issues: list[Issue]) -> None:
+    """Refuse a run without actors, with too many actors, or too much work to finish."""
+    scale = raw.get("population_scale", 1.0)
+    if not _number(scale) or not 0 < scale <= 10:
+        return  # the schema reports a bad scale
+    problems = check_work(
+        named=len(_items(raw, "actors")),
+        counts=[p.get("count") for _, p in _items(raw, "populations")],
+        scale=float(scale),
+        calendar=_mapping(raw.get("calendar")),
+    )
+    issues.extend(((where,), message, fix) for where, message, fix in problems)
+
+
+def check_work(
+    named: int, counts: list[Any], scale: float, calendar: dict[str, Any]
+) -> list[tuple[str, str, str]]:
+    """Problems with the size of a run as (field, message, fix).
+
+    Parameters
+    ----------
+    named
+        Number of named actors.
+    counts
+        Population counts at scale 1 (entries that are not whole numbers are skipped).
+    scale
+        The population scale.
+    calendar
+        The calendar mapping (``start``, ``end``, ``steps_per_year``).
+    """
+    # the build keeps at least one actor of every non-empty population
+    synthetic = sum(
+        max(1, round(c * scale)) if c else 0
+        for c in counts
+        if isinstance(c, int) and not isinstance(c, bool) and c >= 0
+    )
+    actors = named + synthetic
+    if actors == 0:
+        return [
+            (
+                "actors",
+                "the scenario has no actors (no named actors and no populations)",
+                "add named actors under 'actors:' or synthetic ones under 'populations:'",
+            )
+        ]
+    if actors > MAX_ACTORS:
+        return [
+            (
+                "populations",
+                f"the run would have {actors:,} actors, more than {MAX_ACTORS:,}",
+                "lower the population counts or population_scale",
+            )
+        ]
+    try:
+        spy = calendar.get("steps_per_year", 4)
+        steps = step_count(str(calendar.get("start")), str(calendar.get("end")), spy)
+    except (ValueError, TypeError, ZeroDivisionError):
+        return []  # a bad calendar is reported on its own
+    if actors * steps > MAX_ACTOR_STEPS:
+        return [
+            (
+                "population_scale",
+                f"{actors:,} actors over {steps:,} steps is too much work for one run "
+                f"(more than {MAX_ACTOR_STEPS:,} actor-steps, about a quarter of an hour)",
+                "lower population_scale (e.g. --scale 0.1), shorten the calendar "
+                "or use fewer steps_per_year",
+            )
+        ]
+    return []
+
+
+def _check_growth(raw: dict[str, Any], issues: list[Issue]) -> None:
+    """Money paths may not grow past the money bound before the calendar ends."""
+    try:
+        end_year = parse_month(str(_mapping(raw.get("calendar")).get("end")))[0]
+    except ValueError:
+        return  # a bad calendar is reported on its own
+    paths = [(("budgets", k), v) for k, v in _mapping(raw.get("budgets")).items()]
+    paths += [(("earmarks", i), e) for i, e in _items(raw, "earmarks")]
+    for where, money in paths:
+        values = _mapping(_mapping(money).get("values"))
+        growth = _mapping(money).get("growth_after", 0.05 if where[0] == "budgets" else 0.0)
+        years = [y for y in values if isinstance(y, int) and _number(values[y])]
+        if not years or not _number(growth) or not -1 <= growth <= 1:
+            continue  # the schema reports bad values
+        last = max(years)
+        grown = values[last] * (1 + growth) ** max(0, end_year - last)
+        if grown > MAX_MONEY:
+            issues.append(
+                (
+                    (*where, "growth_after"),
+                    f"growing {growth:g} a year after {last}, this reaches {grown:.3g} bn yuan "
+                    f"a year by {end_year}, above {MAX_MONEY:,.0f}",
+                    "lower growth_after, or give values for later years",
+                )
+            )

@@ -1,5 +1,6 @@
+from innostate.model.codebook import INSTRUMENT, SOURCE
 from innostate.model.mechanisms import consortia
-from innostate.model.state import INSTRUMENT, SOURCE, add_projects
+from innostate.model.state import add_projects
 
 from factory import actor, node, rng, world
 
@@ -20,6 +21,8 @@ def _world(coordination: float, partner_kind: str = "soe"):
             ),
         ],
         regime={"coordination": coordination},
+        # partners value the market enough to join across silos even without coordination
+        parameters={"consortia": {"market_return_weight": 1.0}},
     )
     import numpy as np
 

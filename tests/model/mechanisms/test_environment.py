@@ -1,7 +1,9 @@
 import numpy as np
 
+from innostate.model.codebook import IS_ENTERPRISE, SOURCES
 from innostate.model.mechanisms import environment
-from innostate.model.state import BUDGET_CHANNELS
+from innostate.scenario.build import build
+from innostate.scenario.load import load_scenario
 
 from factory import actor, node, rng, world
 
@@ -56,4 +58,24 @@ def test_budgets_arrive_in_pool_and_cash_and_are_booked_as_inflow():
     assert np.isclose(s.ledger.central_pool, 10.0)
     assert np.allclose(s.actors.cash, [1.5, 0.5, 1.0])  # enterprise money by size
     assert np.isclose(s.ledger.inflow, 10 + 2 + 1)
-    assert BUDGET_CHANNELS[0] == "central"
+    assert SOURCES[0] == "central"
+
+
+def _national(scale: float):
+    scenario = load_scenario("prc-2019").model_copy(update={"population_scale": scale})
+    return build(scenario, seed=1)
+
+
+def test_named_firms_get_the_same_share_of_enterprise_rd_at_any_population_scale():
+    shares, totals = [], []
+    for scale in (0.002, 0.02):
+        w = _national(scale)
+        a = w.state.actors
+        before = a.cash * a.weight
+        environment.step(w.state, w.params, np.random.default_rng(0))
+        received = (a.cash * a.weight - before) * IS_ENTERPRISE[a.kind]
+        named = np.arange(a.count) < w.named_count
+        shares.append(received[named].sum() / received.sum())
+        totals.append(received.sum())
+    assert np.isclose(shares[0], shares[1], rtol=0.02)  # sizes are drawn: a little noise
+    assert np.isclose(totals[0], totals[1], rtol=1e-9)  # the national total is exact

@@ -1,7 +1,8 @@
 import numpy as np
 
+from innostate.model.codebook import INSTRUMENT, SOURCE, STATUS
 from innostate.model.mechanisms import evaluation
-from innostate.model.state import INSTRUMENT, SOURCE, STATUS, add_projects
+from innostate.model.state import add_projects
 
 from factory import actor, rng, world
 
@@ -32,7 +33,8 @@ def _prototype(application_weight: float):
     )
     p = s.projects
     s.step = p.next_review[0] = 3
-    p.progress[0], p.spent[0], p.budget[0] = 0.4, 2.0, 6.0  # 0.4 achieved of 0.3 due: on track
+    p.progress[0], p.spent[0], p.budget[0] = 0.4, 2.0, 6.0
+    p.expected[0] = 0.3  # 0.4 achieved of 0.3 due: on track
     evaluation.step(s, w.params, rng())
     return w
 
@@ -64,6 +66,7 @@ def test_horse_race_keeps_only_the_best_team_at_review():
     p = s.projects
     p.race[rows], p.next_review[rows], s.step = 7, 3, 3
     p.progress[rows] = [0.35, 0.5, 0.4]
+    p.expected[rows] = 0.4
     p.spent[rows], p.revenue[rows] = 1.0, 1.0
     evaluation.step(s, w.params, rng())
     assert p.status[rows].tolist() == [STATUS["cut"], STATUS["active"], STATUS["cut"]]
@@ -111,6 +114,7 @@ def test_successful_equity_projects_return_proceeds_to_their_fund():
     )
     p = s.projects
     p.investor[0], p.progress[0], p.spent[0], p.budget[0] = 1, 0.6, 1.0, 0.0
+    p.expected[0] = 0.5
     s.step = 7
     evaluation.step(s, w.params, rng())
     assert np.isclose(s.actors.cash[1], 2.5 * 1.0)  # exit_multiple x invested x score 1

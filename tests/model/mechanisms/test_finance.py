@@ -1,7 +1,10 @@
 import numpy as np
 
+from innostate.model.codebook import INSTRUMENT, KIND, SOURCE
 from innostate.model.mechanisms import finance
-from innostate.model.state import INSTRUMENT, SOURCE, add_projects
+from innostate.model.state import add_projects
+from innostate.scenario.build import build
+from innostate.scenario.load import load_scenario
 
 from factory import actor, index, node, rng, world
 
@@ -34,7 +37,10 @@ def test_vc_invests_in_private_firms_and_guidance_funds_follow_priority():
     }
     assert deals == {"startup": "vc", "soe": "gf"}
     assert (p.instrument[: p.count] == INSTRUMENT["vc_backed"]).all()
-    assert np.isclose(s.actors.cash[index(w, "vc")], 9.0)  # vc_deploy_rate 0.1
+    # one real firm takes one deal: the fund pays one deal_size, the rest waits
+    deal = w.params.finance.deal_size
+    assert np.isclose(s.actors.cash[index(w, "vc")], 10.0 - deal)
+    assert np.isclose(p.budget[0], deal)
     assert np.isclose(s.money_stock(), stock)  # fund cash became project budget
 
 
@@ -64,3 +70,19 @@ def test_no_market_finance_means_no_deals_without_fund_capital():
     s.actors.cash[[index(w, "vc"), index(w, "gf")]] = 0.0
     finance.step(s, w.params, rng())
     assert s.projects.count == 0
+
+
+def test_deal_count_follows_capital_not_the_number_of_fund_rows():
+    deals = []
+    for scale in (0.002, 0.02):
+        scenario = load_scenario("prc-2019").model_copy(update={"population_scale": scale})
+        w = build(scenario, seed=1)
+        s = w.state
+        vc = s.actors.kind == KIND["vc_fund"]
+        s.actors.cash[vc] = 1.0  # the same capital per real fund at both scales
+        finance.step(s, w.params, rng())
+        p = s.projects
+        backed = p.instrument[: p.count] == INSTRUMENT["vc_backed"]
+        deals.append(p.weight[: p.count][backed].sum())
+    assert deals[0] > 0
+    assert abs(deals[0] - deals[1]) <= 2  # a synthetic fund row stands for 1/scale funds

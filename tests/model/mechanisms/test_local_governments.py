@@ -1,7 +1,8 @@
 import numpy as np
 
+from innostate.model.codebook import INSTRUMENT, SOURCE
 from innostate.model.mechanisms import local_governments
-from innostate.model.state import INSTRUMENT, SOURCE, add_projects
+from innostate.model.state import add_projects
 
 from factory import actor, node, rng, world
 

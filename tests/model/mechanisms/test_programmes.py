@@ -1,7 +1,7 @@
 import numpy as np
 
+from innostate.model.codebook import INSTRUMENT, SOURCE
 from innostate.model.mechanisms import programmes
-from innostate.model.state import INSTRUMENT, SOURCE
 
 from factory import actor, node, rng, world
 

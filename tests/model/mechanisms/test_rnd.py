@@ -1,8 +1,10 @@
 import numpy as np
 
+from innostate.model.codebook import INSTRUMENT, SOURCE
 from innostate.model.mechanisms import rnd
-from innostate.model.params import RndParams
-from innostate.model.state import INSTRUMENT, SOURCE, add_projects
+from innostate.model.params import RndParams, per_step
+from innostate.model.production import advance, difficulty, progress
+from innostate.model.state import add_projects
 
 from factory import actor, node, rng, world
 
@@ -10,8 +12,9 @@ ONE = np.ones(1)
 
 
 def _progress(rp=None, money=1.0, level=4.0, access=1.0, throttle=1.0, talent=200.0):
-    return rnd.progress(
+    return progress(
         rp or RndParams(),
+        0.25,
         money * ONE,
         10 * ONE,
         level * ONE,
@@ -19,7 +22,6 @@ def _progress(rp=None, money=1.0, level=4.0, access=1.0, throttle=1.0, talent=20
         talent * ONE,
         throttle * ONE,
         access * ONE,
-        ONE,
         ONE,
     )[0]
 
@@ -37,11 +39,11 @@ def test_money_has_diminishing_returns():
 def test_progress_is_braked_past_the_frontier():
     rp = RndParams()
     level = np.array([7.0, 8.0, 9.0])
-    new = rnd.advance(rp, level, np.full(3, 0.5), np.full(3, 8.0))
+    new = advance(rp, level, np.full(3, 0.5), np.full(3, 8.0))
     assert np.isclose(new[0], 7.5)  # all of it below the frontier
     assert np.isclose(new[1] - 8.0, 0.5 * rp.frontier_brake)
     assert 0 < new[2] - 9.0 < new[1] - 8.0  # further beyond, slower still
-    crossing = rnd.advance(rp, np.array([7.8]), np.array([0.5]), np.array([8.0]))[0]
+    crossing = advance(rp, np.array([7.8]), np.array([0.5]), np.array([8.0]))[0]
     assert np.isclose(crossing, 8.0 + 0.3 * rp.frontier_brake)
 
 
@@ -106,16 +108,59 @@ def test_grants_build_knowledge_that_lowers_difficulty():
         12,
         np.array([1.0]),
     )
-    before = rnd._difficulty(s, w.params.rnd)[0]
+    before = difficulty(s, w.params.rnd)[0]
     rnd.step(s, w.params, rng())
     assert s.nodes.knowledge[0] > 0
-    assert rnd._difficulty(s, w.params.rnd)[0] < before
+    assert difficulty(s, w.params.rnd)[0] < before
 
 
 def test_firms_do_self_funded_rnd_from_cash():
     w = world(actors=[actor("firm", capabilities={"a": 4.0}, cash=4.0, talent=500)])
     s = w.state
     rnd.step(s, w.params, rng())
-    assert np.isclose(s.actors.cash[0], 3.0)  # self_rd_rate 0.25
-    assert np.isclose(s.ledger.outflow, 1.0)
+    spent = 4.0 * per_step(w.params.rnd.self_rd_rate, s.dt)  # a yearly rate, one quarter
+    assert np.isclose(s.actors.cash[0], 4.0 - spent)
+    assert np.isclose(s.ledger.outflow, spent)
     assert s.actors.cap_level[0, 0] > 4.0
+
+
+def _supply_world(firm_level: float | None):
+    actors = [actor("uni", kind="university", capabilities={"a": 7.0})]
+    if firm_level is not None:
+        actors.append(actor("firm", capabilities={"a": firm_level}))
+    return world(
+        nodes=[node("a", requirement=6.0)],
+        actors=actors,
+        parameters={"rnd": {"noise": 0.0, "self_rd_rate": 0.0}},
+    )
+
+
+def test_research_capability_alone_is_not_domestic_supply():
+    w = _supply_world(firm_level=None)
+    assert w.state.nodes.research_level[0] == 7.0
+    assert w.state.nodes.domestic_level[0] == 0.0  # no firm can supply
+    rnd.step(w.state, w.params, rng())
+    assert w.state.nodes.domestic_level[0] == 0.0
+
+
+def test_the_leading_firm_licenses_research_results():
+    w = _supply_world(firm_level=3.0)
+    s = w.state
+    rnd.step(s, w.params, rng())
+    kept = 1 - per_step(w.params.rnd.depreciation, s.dt)  # neither spent anything
+    depreciated = 3.0 * kept
+    closed = per_step(w.params.rnd.transfer_rate, s.dt) * (7.0 * kept - depreciated)
+    assert np.isclose(s.nodes.domestic_level[0], depreciated + closed)
+
+
+def test_unused_capability_depreciates_and_used_capability_does_not():
+    w = world(
+        actors=[
+            actor("idle", capabilities={"a": 4.0}),
+            actor("busy", capabilities={"a": 4.0}, cash=1.0, talent=100),
+        ],
+        parameters={"rnd": {"noise": 0.0, "transfer_rate": 0.0}},
+    )
+    rnd.step(w.state, w.params, rng())
+    level = w.state.actors.cap_level[:, 0]
+    assert level[0] < 4.0 < level[1]

@@ -1,7 +1,8 @@
 import numpy as np
 
+from innostate.model.codebook import INSTRUMENT, SOURCE
 from innostate.model.mechanisms import talent
-from innostate.model.state import INSTRUMENT, SOURCE, add_projects
+from innostate.model.state import add_projects
 
 from factory import actor, rng, world
 

@@ -1,4 +1,4 @@
-"""``innostate`` command line: run, scenarios, show, validate, regimes."""
+"""``innostate`` command line: run, compare, report, scenarios, regimes, params, show, validate."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+MAX_SEED = 2**32 - 1  # the scenario schema's range for seeds
 
 
 def _fail(exc: ScenarioError) -> typer.Exit:
@@ -38,7 +39,10 @@ def _fail(exc: ScenarioError) -> typer.Exit:
 def run(
     scenario: Annotated[str, typer.Argument(help="built-in name or YAML file")] = DEFAULT_SCENARIO,
     regime: Annotated[str | None, typer.Option(help="regime preset or user-defined name")] = None,
-    seed: Annotated[int | None, typer.Option(help="root seed (default: the scenario's)")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, max=MAX_SEED, help="root seed (default: the scenario's)"),
+    ] = None,
     containment: Annotated[
         str, typer.Option(help="containment timeline: real, none or a scenario variant")
     ] = "real",
@@ -68,9 +72,11 @@ def run(
     """
     from innostate.experiments.run import resolve, simulate
     from innostate.experiments.store import check_folder, folder_lock, write_run
+    from innostate.scenario.load import load_scenario, rescale
 
     try:
-        inputs = resolve(scenario, regime, containment, seed, _settings(settings or []), scale)
+        loaded = rescale(load_scenario(scenario), scale)
+        inputs = resolve(loaded, regime, containment, seed, _settings(settings or []))
         folder = out_dir or Path("runs") / inputs.folder_name()
         with folder_lock(folder):  # fails on a bad folder before computing
             check_folder(folder, inputs.key(), fresh)
@@ -125,6 +131,18 @@ def _settings(items: list[str]) -> dict[str, float]:
     if problems:  # the malformed ones and the well-formed ones' problems in one message
         raise ScenarioError(problems)
     return parsed
+
+
+def _names(text: str, option: str, example: str) -> list[str]:
+    """A comma-separated list of names: at least one, each once."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if not names or repeated:
+        message = f"'{', '.join(repeated)}' given twice" if repeated else "no names given"
+        raise ScenarioError(
+            [Problem(option, "", message, f"give each name once, e.g. {option} {example}")]
+        )
+    return names
 
 
 Tick = Callable[[int, int], None]
@@ -239,6 +257,45 @@ def regimes() -> None:
 
 
 @app.command()
+def params(
+    match: Annotated[
+        str | None, typer.Argument(help="only parameters whose path contains this, e.g. rnd.")
+    ] = None,
+    csv_out: Annotated[bool, typer.Option("--csv", help="write CSV to standard output")] = False,
+) -> None:
+    """List every model parameter: dotted path (for --set), default, range, unit and meaning."""
+    from innostate.model.params import describe
+
+    rows = [r for r in describe() if match is None or match in r["path"]]
+    if not rows:
+        err.print(f"No parameter path contains '{match}'. Fix: run `innostate params` for all.")
+        raise typer.Exit(code=2)
+    columns = ("path", "default", "low", "high", "unit", "meaning")
+    if csv_out:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows({c: r[c] for c in columns} for r in rows)
+        return
+    view = Table(title=f"{len(rows)} parameters (set one with --set PATH=VALUE)")
+    view.add_column("path", no_wrap=True)
+    view.add_column("default", justify="right")
+    view.add_column("range", justify="right")
+    view.add_column("unit")
+    view.add_column("meaning", overflow="fold")
+    for r in rows:
+        view.add_row(
+            r["path"],
+            f"{r['default']:g}",
+            f"{r['low']:g} to {r['high']:g}",
+            r["unit"],
+            r["meaning"],
+        )
+    out.print(view)
+
+
+@app.command()
 def show(scenario: Annotated[str, typer.Argument(help="built-in scenario name")]) -> None:
     """Print a built-in scenario's YAML, to copy and edit."""
     if scenario not in list_builtin():
@@ -274,14 +331,25 @@ def report(
 
     try:
         if not run_dir.is_dir():
-            raise DamagedRun(f"{run_dir} is not a folder. Fix: give the folder innostate wrote.")
+            raise DamagedRun(f"{run_dir}: no such folder. Fix: give the folder innostate wrote.")
         with folder_lock(run_dir):  # not while a run or comparison is writing there
             if (run_dir / "comparison.json").exists():
                 path = write_compare_report(run_dir)
             else:
                 path = write_run_report(run_dir)
     except StoreError as exc:
-        err.print(str(exc), soft_wrap=True, highlight=False)
+        err.print(str(exc), soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(code=2) from None
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        # files that read but lack what a run writes: edited by hand or another version
+        err.print(
+            f"{run_dir}: a file in this folder is damaged or was written by another version "
+            f"of innostate ({type(exc).__name__}: {str(exc)[:120]}). Fix: run the simulation "
+            "again into this folder.",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
         raise typer.Exit(code=2) from None
     out.print(f"Wrote [bold]{path}[/]")
 
@@ -318,7 +386,10 @@ def compare(
         str, typer.Option(help="comma-separated containment timelines; the first is the baseline")
     ] = "real",
     replicates: Annotated[int, typer.Option(min=1, help="runs per cell (seeds)")] = 20,
-    seed: Annotated[int | None, typer.Option(help="root seed (default: the scenario's)")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, max=MAX_SEED, help="root seed (default: the scenario's)"),
+    ] = None,
     workers: Annotated[
         int | None, typer.Option(min=1, help="local worker processes (default: usable CPUs)")
     ] = None,
@@ -347,11 +418,13 @@ def compare(
     from innostate.experiments.compare import Interrupted
     from innostate.experiments.compare import compare as run_grid
     from innostate.experiments.run import resolve
+    from innostate.scenario.load import load_scenario, rescale
 
-    names = [r.strip() for r in regimes.split(",") if r.strip()]
-    timelines = [c.strip() for c in containment.split(",") if c.strip()]
     try:
-        inputs = resolve(scenario, seed=seed, settings=_settings(settings or []), scale=scale)
+        names = _names(regimes, "--regimes", "new_national_system,market_led")
+        timelines = _names(containment, "--containment", "real,none")
+        loaded = rescale(load_scenario(scenario), scale)
+        inputs = resolve(loaded, seed=seed, settings=_settings(settings or []))
         folder = out_dir or Path("runs") / inputs.folder_name("compare")
         with warnings.catch_warnings():  # damaged records: say so, then run them again
             warnings.simplefilter("always", DamagedRecordWarning)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from innostate.experiments.store import DamagedRun, check_run, write_text
 from innostate.interfaces.report.page import Section, cards, figure, page, table
+from innostate.model.codebook import SOURCES
 
 KIND_COLOURS = {
     "national_lab": "#6a3d9a",
@@ -33,7 +34,6 @@ LEVEL_LINES = (  # small multiples: column, legend name, line style
     ("frontier", "frontier", {"color": "#555", "dash": "dash"}),
     ("requirement", "requirement", {"color": "#c0392b", "dash": "dot"}),
 )
-FUNDING = ("central", "local", "enterprise", "guidance_fund", "vc", "policy_bank")
 
 
 def load_run(folder: Path) -> dict[str, Any]:
@@ -42,29 +42,56 @@ def load_run(folder: Path) -> dict[str, Any]:
     Raises
     ------
     DamagedRun
-        Naming the file that is missing, damaged or changed since the run.
+        When the folder does not exist, a file is missing, or a file is damaged
+        (cut short, changed since the run, not Parquet or JSON, or not the
+        mapping a run writes); the message names the file.
     """
-    manifest = check_run(folder)
+    if not folder.is_dir():
+        raise DamagedRun(
+            f"{folder}: no such folder. Fix: give the folder `innostate run --out` wrote."
+        )
+    manifest = check_run(folder)  # every file against the digest the run recorded
     needed = ["nodes", "areas", "flows", "projects", "events", "breakthroughs", "actors"]
+    files = [f"{n}.parquet" for n in needed] + ["summary.json"]
+    missing = [f for f in files if not (folder / f).exists()]
+    if missing:
+        raise DamagedRun(
+            f"{folder} is not a finished run: missing {', '.join(missing)}. "
+            "Fix: give the folder `innostate run --out` wrote."
+        )
     run: dict[str, Any] = {"manifest": manifest}
-    for name in [*needed, "summary"]:
-        path = folder / (f"{name}.parquet" if name in needed else f"{name}.json")
-        if not path.exists():
-            raise DamagedRun(f"{path} is missing. Fix: run again into {folder}.")
+    for name in needed:
+        path = folder / f"{name}.parquet"
         try:
-            if name in needed:
-                run[name] = pd.read_parquet(path)
-            else:
-                run[name] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:  # pyarrow's errors are ValueErrors too
-            raise DamagedRun(
-                f"{path} is damaged ({type(exc).__name__}). Fix: run again into {folder}."
-            ) from None
+            run[name] = pd.read_parquet(path)
+        except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+            raise _damaged(path, exc) from None
+    path = folder / "summary.json"
+    try:
+        run["summary"] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _damaged(path, exc) from None
+    if not isinstance(run["summary"], dict):
+        raise _damaged(path, ValueError("not a JSON object"))
     return run
 
 
+def _damaged(path: Path, exc: Exception) -> DamagedRun:
+    reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+    return DamagedRun(
+        f"{path} is damaged ({reason}). Fix: run the simulation again into this folder "
+        "(innostate run ... --out FOLDER) to rewrite its files."
+    )
+
+
 def write_run_report(folder: Path) -> Path:
-    """Build ``report.html`` in a run folder from the files the run wrote."""
+    """Build ``report.html`` in a run folder from the files the run wrote.
+
+    Raises
+    ------
+    DamagedRun
+        When the folder is missing, or a file in it is missing or damaged.
+    """
     run = load_run(folder)
     s, m = run["summary"], run["manifest"]
     sections = [
@@ -357,7 +384,7 @@ def _network(run: dict[str, Any], limit: int = 120) -> str:
     teams = projects[projects["member_count"] > 0]
     if teams.empty:
         return "<p>No consortium formed in this run.</p>"
-    money = teams[[f"funding_{s}" for s in FUNDING]].sum(axis=1)
+    money = teams[[f"funding_{s}" for s in SOURCES]].sum(axis=1)
     edges = [
         (lead, member, value)
         for lead, members, value in zip(teams["lead"], teams["members"], money, strict=True)
@@ -472,7 +499,7 @@ def _breakthroughs(run: dict[str, Any]) -> str:
     members = [
         ", ".join(names.get(m, m) for m in str(ms).split(";") if m) for ms in frame["members"]
     ]
-    money = frame[[f"funding_{s}" for s in FUNDING]].rename(columns=lambda c: c[8:])
+    money = frame[[f"funding_{s}" for s in SOURCES]].rename(columns=lambda c: c[8:])
     view = pd.concat(
         [
             frame[["node", "date", "lead_name"]].assign(members=members),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from innostate.model.codebook import IS_ENTERPRISE, STATUS
 from innostate.model.ledger import receive
-from innostate.model.params import AdoptionParams, Params
+from innostate.model.params import AdoptionParams, Params, per_step
 from innostate.model.select import domestic_levels, slot_entries, slot_index
-from innostate.model.state import IS_ENTERPRISE, STATUS, Floats, State
+from innostate.model.state import Floats, State
 
 
 def target_share(
@@ -35,34 +36,38 @@ def target_share(
 def step(state: State, params: Params, rng: np.random.Generator) -> State:
     """Move domestic shares, pay domestic suppliers and let use teach them.
 
-    Shares move ``adjustment`` of the way to :func:`target_share` each step.
-    Domestic revenue ``share * market_size * dt`` goes to enterprises working
-    on the node in proportion to ``level ** 2`` among those within the usable
-    band; ``rd_reinvestment`` of it comes back as R&D cash (the rest leaves the
-    innovation ledger). Suppliers close ``learning_by_doing * revenue share``
-    of their gap to the frontier. Active projects record their lead's revenue.
+    Shares move ``adjustment`` a year of the way to :func:`target_share`.
+    Domestic revenue ``share * market_size * dt`` goes to enterprises working on
+    the node in proportion to ``level ** revenue_concentration`` among those
+    within the usable band, counting every real firm a row stands for;
+    ``rd_reinvestment`` of it comes back as R&D cash (the rest leaves the
+    innovation ledger). A supplier closes ``learning_by_doing`` a year of its
+    gap to the frontier at full market share, in proportion to its own share.
+    Active projects record their lead's revenue.
     """
-    ap, n, a = params.adoption, state.nodes, state.actors
+    ap, n, a, dt = params.adoption, state.nodes, state.actors, state.dt
     target = target_share(ap, n.domestic_level, n.frontier, n.requirement, n.access)
-    n.domestic_share += ap.adjustment * (target - n.domestic_share)
-    revenue = n.domestic_share * n.market_size * state.dt
+    n.domestic_share += per_step(ap.adjustment, dt) * (target - n.domestic_share)
+    revenue = n.domestic_share * n.market_size * dt
 
     actor, node, level = slot_entries(a)
     usable = level >= n.requirement[node] - ap.usable_band
-    weight = np.where(IS_ENTERPRISE[a.kind[actor]] & usable, level**2, 0.0)
+    supplier = IS_ENTERPRISE[a.kind[actor]] & usable
+    weight = np.where(supplier, a.weight[actor] * level**ap.revenue_concentration, 0.0)
     total = np.bincount(node, weights=weight, minlength=n.count)
-    share = np.divide(weight, total[node], out=np.zeros_like(weight), where=total[node] > 0)
-    earned = share * revenue[node]
+    group = np.divide(weight, total[node], out=np.zeros_like(weight), where=total[node] > 0)
+    share = group / a.weight[actor]  # the share of one real firm of the row
+    earned = share * revenue[node]  # per real firm
     # nodes without a usable domestic supplier earn nothing: buyers go without
     flat = slot_index(a).flat
     a.slot_revenue = np.zeros(a.cap_node.shape)
     a.slot_revenue.ravel()[flat] = earned
     reinvested = ap.rd_reinvestment * earned
     np.add.at(a.cash, actor, reinvested)
-    receive(state, float(reinvested.sum()))
+    receive(state, float(np.dot(reinvested, a.weight[actor])))
 
     gap = np.maximum(n.frontier[node] - level, 0.0)
-    learned = ap.learning_by_doing * share * gap
+    learned = per_step(ap.learning_by_doing, dt) * share * gap
     a.cap_level.ravel()[flat] += learned  # ravel is a view of the contiguous table
     n.domestic_level = domestic_levels(a, n.count)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from innostate.model.codebook import INSTRUMENT, IS_PERFORMER, IS_RESEARCH
 from innostate.model.params import Params
 from innostate.model.select import slot_entries, team_levels, top_per_node
-from innostate.model.state import INSTRUMENT, IS_PERFORMER, IS_RESEARCH, Bools, Ints, State
+from innostate.model.state import Bools, Ints, State
 
 # grants and equity deals fund a single performer; mission instruments form consortia
 CONSORTIUM_INSTRUMENTS = (
@@ -26,7 +27,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     utility is positive::
 
         member_funding_share + alignment * political_incentive
-        + market_orientation * (market_size / largest market) * ip_appropriability
+        + market_return_weight * market_orientation * (market_size / largest market)
+          * ip_appropriability
         - join_cost - silo_friction * (1 - coordination) * crosses_silo
 
     where ``crosses_silo`` is 1 if ownership or sector (research vs enterprise)
@@ -63,7 +65,10 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     utility = (
         c.member_funding_share
         + a.alignment[safe] * c.political_incentive
-        + a.market_orientation[safe] * market[:, None] * r.ip_appropriability
+        + c.market_return_weight
+        * a.market_orientation[safe]
+        * market[:, None]
+        * r.ip_appropriability
         - c.join_cost
         - c.silo_friction * (1 - r.coordination) * crosses
     )

@@ -20,7 +20,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     n = state.nodes
     align = params.regime.alignment
     prestige = n.market_size * np.power(
-        n.domestic_level / n.frontier + 1e-3, params.coordination.prestige_weight
+        n.domestic_level / n.frontier + params.coordination.prestige_floor,
+        params.coordination.prestige_weight,
     )
     n.allocation = align * n.priority + (1 - align) * prestige / prestige.sum()
     state.region_capability = capability_mass(state)
@@ -31,12 +32,13 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
 
 
 def capability_mass(state: State) -> np.ndarray:
-    """Sum of actors' capability levels per region and node, shape (R, J)."""
-    actor, node, level = slot_entries(state.actors)
-    regions = int(state.actors.region.max()) + 1
-    mass = np.zeros((regions, state.nodes.count))
-    np.add.at(mass, (state.actors.region[actor], node), level)
-    return mass
+    """Sum of real actors' capability levels per region and node, shape (R, J)."""
+    a, j = state.actors, state.nodes.count
+    actor, node, level = slot_entries(a)
+    regions = int(a.region.max()) + 1
+    cell = a.region[actor] * j + node
+    mass = np.bincount(cell, weights=level * a.weight[actor], minlength=regions * j)
+    return mass.reshape(regions, j)
 
 
 def local_preference(mass: np.ndarray) -> np.ndarray:

@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from innostate.model.ledger import receive
-from innostate.model.params import Params
-from innostate.model.state import BUDGET_CHANNELS, EVENT, IS_ENTERPRISE, KIND, Floats, State
+from innostate.model.codebook import EVENT, IS_ENTERPRISE, KIND, SOURCES
+from innostate.model.ledger import lapse, pay, receive
+from innostate.model.params import Params, per_step
+from innostate.model.state import Floats, State
 
 
 def step(state: State, params: Params, rng: np.random.Generator) -> State:
     """Advance the world outside the innovation system by one step.
 
-    The frontier grows by ``frontier_growth * dt`` (capped at the top of the
-    scale), markets grow, this step's containment events set foreign access on
-    nodes, entity listings and talent flows, and the exogenous budgets of the
-    step arrive in the central pool and in actors' cash; earmarked money (a
-    fund phase paid in, say) goes to its named actor.
+    The frontier grows by ``frontier_growth * dt`` with no ceiling (the level
+    scale is open above: the world keeps moving), markets grow, this step's
+    containment events set foreign access on nodes, entity listings and talent
+    flows. Local governments' and policy banks' idle balances lapse to the
+    treasury at ``idle_lapse`` a year (unspent appropriations are not carried
+    forever). Then the exogenous budgets of the step arrive in the central pool
+    and in actors' cash, split by size over the real actors each row stands
+    for; earmarked money (a fund phase paid in, say) goes to its named actor.
     """
     n, s, dt = state.nodes, state.schedule, state.dt
-    n.frontier = np.minimum(n.frontier + n.frontier_growth * dt, params.environment.max_level)
+    n.frontier = n.frontier + n.frontier_growth * dt
     n.market_size = n.market_size * (1.0 + n.market_growth) ** dt
     _apply_events(state)
+    _lapse_idle(state, params.environment.idle_lapse)
     _distribute_budgets(state, s.budgets[state.step], params.regime.market_finance)
     earmarked = s.earmark_budgets[state.step]
-    np.add.at(state.actors.cash, s.earmark_actor, earmarked)
+    pay(state, s.earmark_actor, earmarked)
     receive(state, float(earmarked.sum()))
     return state
 
@@ -50,9 +55,17 @@ def _apply_events(state: State) -> None:
         state.events.append((state.step, "containment", int(e), -1, 0.0))
 
 
+def _lapse_idle(state: State, rate_per_year: float) -> None:
+    a = state.actors
+    holders = (a.kind == KIND["local_government"]) | (a.kind == KIND["policy_bank"])
+    lapsed = np.where(holders, a.cash * per_step(rate_per_year, state.dt), 0.0)
+    a.cash -= lapsed
+    lapse(state, float(np.dot(lapsed, a.weight)))
+
+
 def _distribute_budgets(state: State, budget: Floats, market_finance: float) -> None:
     a = state.actors
-    channel = dict(zip(BUDGET_CHANNELS, budget, strict=True))
+    channel = dict(zip(SOURCES, budget, strict=True))
     state.ledger.central_pool += channel["central"]
     receive(state, channel["central"])
     market_scale = {"vc": market_finance, "guidance_fund": market_finance}
@@ -65,9 +78,11 @@ def _distribute_budgets(state: State, budget: Floats, market_finance: float) -> 
     }
     for name, mask in recipients.items():
         amount = channel[name] * market_scale.get(name, 1.0)
-        weight = np.where(mask, a.size, 0.0)
-        total = weight.sum()
+        # a row stands for `weight` real actors: shares are per real actor, so the
+        # national total and the named actors' share do not depend on population scale
+        size = np.where(mask, a.size, 0.0)
+        total = float(np.dot(size, a.weight))
         if amount <= 0 or total <= 0:
             continue  # no recipient: the money is not appropriated
-        a.cash += amount * weight / total
+        a.cash += amount * size / total
         receive(state, amount)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from innostate.model.ledger import receive, record_flow, refund
-from innostate.model.mechanisms.rnd import promised
-from innostate.model.params import Params
-from innostate.model.state import INSTRUMENT, SOURCE, STATUS, Floats, Ints, State
+from innostate.model.codebook import INSTRUMENT, SOURCE, STATUS
+from innostate.model.ledger import pay, receive, record_flow, refund
+from innostate.model.params import Params, steps_in
+from innostate.model.production import promised
+from innostate.model.state import Floats, Ints, State
 
 
 def scores(
@@ -20,7 +21,9 @@ def scores(
 ) -> tuple[Floats, Floats, Floats]:
     """Technical, application and weighted scores of reviewed projects, each in [0, 1].
 
-    Technical: progress against what the call expected by now. Application:
+    Technical: progress against what was expected by now (``expected``: ambition
+    x what the project's share of its lead's pooled money bought a fully able
+    team, accrued by rnd). Application:
     revenue from users against ``application_revenue_ratio`` per yuan spent.
     The regime's ``evaluation_weights`` combine them; basic grants are judged
     on technical progress only.
@@ -58,12 +61,10 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     rows = np.flatnonzero(active & ((pr.next_review[: pr.count] <= t) | (pr.end[: pr.count] <= t)))
     if rows.size == 0:
         return state
-    elapsed = t - pr.start[rows] + 1
-    duration = pr.end[rows] - pr.start[rows] + 1
     tech, app, score = scores(
         params,
         pr.progress[rows],
-        pr.target[rows] * elapsed / duration,
+        pr.expected[rows],
         pr.revenue[rows],
         pr.spent[rows],
         pr.instrument[rows] == INSTRUMENT["basic_grant"],
@@ -85,7 +86,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     _stop(state, done[~follow], STATUS["completed"])
     _follow_on(state, params, done[follow])
     keep = rows[~cut & ~finishing]
-    pr.next_review[keep] = np.minimum(t + int(ev.review_interval_steps), pr.end[keep])
+    review = steps_in(ev.review_interval_years, state.dt)
+    pr.next_review[keep] = np.minimum(t + review, pr.end[keep])
     return state
 
 
@@ -120,20 +122,21 @@ def _repay(state: State, rows: Ints) -> None:
     a, pr = state.actors, state.projects
     rows = rows[pr.loan[rows] > 0]
     for r in rows:  # few loans end in a step; sequential so one lead's cash is not spent twice
-        paid = min(float(pr.loan[r]), float(a.cash[pr.lead[r]]))
-        a.cash[pr.lead[r]] -= paid
-        a.cash[pr.lender[r]] += paid
-        pr.loan[r] -= paid
+        lead, lender, k = pr.lead[r], pr.lender[r], float(pr.weight[r])
+        paid = min(float(pr.loan[r]) * k, float(a.cash[lead] * a.weight[lead]))
+        a.cash[lead] -= paid / a.weight[lead]
+        a.cash[lender] += paid / a.weight[lender]
+        pr.loan[r] -= paid / k
 
 
 def _settle(state: State, params: Params, rows: Ints, score: Floats) -> None:
     """Equity exits: successful backed projects return proceeds to their fund."""
-    pr, a, f = state.projects, state.actors, params.finance
+    pr, f = state.projects, params.finance
     backed = (pr.instrument[rows] == INSTRUMENT["vc_backed"]) & (pr.investor[rows] >= 0)
     exits = backed & (score >= params.evaluation.success_threshold)
     invested = pr.funding[rows, SOURCE["vc"]] + pr.funding[rows, SOURCE["guidance_fund"]]
-    proceeds = f.exit_multiple * invested[exits] * score[exits]
-    np.add.at(a.cash, pr.investor[rows[exits]], proceeds)
+    proceeds = f.exit_multiple * invested[exits] * score[exits] * pr.weight[rows[exits]]
+    pay(state, pr.investor[rows[exits]], proceeds)
     receive(state, float(proceeds.sum()))
 
 
@@ -142,16 +145,24 @@ def _follow_on(state: State, params: Params, rows: Ints) -> None:
     if rows.size == 0:
         return
     wanted = ev.follow_on_share * pr.funding[rows, SOURCE["central"]]
-    scale = min(1.0, state.ledger.central_pool / max(float(wanted.sum()), 1e-12))
-    extra = wanted * scale
-    state.ledger.central_pool -= float(extra.sum())
-    term = int(params.programmes.project_duration_steps)
+    total = float(np.dot(wanted, pr.weight[rows]))
+    scale = min(1.0, state.ledger.central_pool / max(total, 1e-12))
+    extra = wanted * scale  # per real project
+    state.ledger.central_pool -= total * scale
+    term = steps_in(params.programmes.project_duration_years, state.dt)
     pr.budget[rows] += extra
     pr.funding[rows, SOURCE["central"]] += extra
-    pr.target[rows] += promised(state, params, pr.node[rows], extra, term)
+    pr.target[rows] += promised(state, params, pr.node[rows], extra, term * state.dt)
     pr.end[rows] += term
-    pr.next_review[rows] = state.step + int(ev.review_interval_steps)
-    record_flow(state, SOURCE["central"], pr.instrument[rows], pr.lead[rows], pr.node[rows], extra)
+    pr.next_review[rows] = state.step + steps_in(ev.review_interval_years, state.dt)
+    record_flow(
+        state,
+        SOURCE["central"],
+        pr.instrument[rows],
+        pr.lead[rows],
+        pr.node[rows],
+        extra * pr.weight[rows],
+    )
 
 
 def _update_reputation(state: State, lead: Ints, score: Floats, rate: float) -> None:

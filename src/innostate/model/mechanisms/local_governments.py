@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from innostate.model.ledger import record_flow
-from innostate.model.mechanisms.rnd import promised
-from innostate.model.params import Params
+from innostate.model.codebook import INSTRUMENT, IS_ENTERPRISE, IS_PERFORMER, KIND, SOURCE, STATUS
+from innostate.model.ledger import pay, record_flow
+from innostate.model.params import Params, per_step, steps_in
+from innostate.model.production import promised
 from innostate.model.select import best_per_node, ensure_slot, slot_entries
-from innostate.model.state import (
-    INSTRUMENT,
-    IS_ENTERPRISE,
-    IS_PERFORMER,
-    KIND,
-    SOURCE,
-    STATUS,
-    Ints,
-    State,
-    add_projects,
-)
+from innostate.model.state import Ints, State, add_projects
 
 
 def step(state: State, params: Params, rng: np.random.Generator) -> State:
@@ -27,9 +18,10 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     Matching: ``match_rate`` yuan per central yuan for projects whose lead is
     in the region, scaled down pro rata when local cash runs short.
 
-    Own programmes: each region's government spends
-    ``programme_share * local_autonomy`` of its cash on ``1 + Poisson(lambda)``
-    projects, ``lambda = local_autonomy * (1 - monitoring) * duplicate_rate``,
+    Own programmes: at each call round each region's government spends
+    ``local_autonomy`` times the round's part of ``programme_share`` a year of
+    its cash on ``Poisson(lambda)`` projects,
+    ``lambda = (1 + local_autonomy * (1 - monitoring) * duplicate_rate) * years per round``,
     on nodes drawn from its allocation (central priority mixed with local
     preference by ``alignment``). The lead is the region's most capable actor
     on the node, or its largest firm when nobody there works on it (a weak
@@ -39,7 +31,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     """
     gov_of_region = _governments(state)
     _match(state, params, gov_of_region)
-    if state.step % int(params.programmes.call_interval_steps) == 0:
+    if state.every(params.programmes.call_interval_years):
         _local_programmes(state, params, gov_of_region, rng)
     return state
 
@@ -61,14 +53,15 @@ def _match(state: State, params: Params, gov_of_region: Ints) -> None:
     rows, gov = rows[gov >= 0], gov[gov >= 0]
     if rows.size == 0:
         return
-    wanted = params.local_governments.match_rate * central[rows]
+    wanted = params.local_governments.match_rate * central[rows] * pr.weight[rows]
     demand = np.bincount(gov, weights=wanted, minlength=a.count)
-    scale = np.divide(a.cash, demand, out=np.ones(a.count), where=demand > 0)
+    held = a.cash * a.weight
+    scale = np.divide(held, demand, out=np.ones(a.count), where=demand > 0)
     paid = wanted * np.minimum(scale[gov], 1.0)
-    np.subtract.at(a.cash, gov, paid)
+    pay(state, gov, -paid)
     a.cash[gov] = np.maximum(a.cash[gov], 0.0)  # only rounding can push below zero
-    pr.budget[rows] += paid
-    pr.funding[rows, SOURCE["local"]] += paid
+    pr.budget[rows] += paid / pr.weight[rows]
+    pr.funding[rows, SOURCE["local"]] += paid / pr.weight[rows]
     pr.local_funder[rows] = gov
     record_flow(state, SOURCE["local"], pr.instrument[rows], pr.lead[rows], pr.node[rows], paid)
 
@@ -80,12 +73,17 @@ def _local_programmes(
     lg = params.local_governments
     regions = np.flatnonzero(gov_of_region >= 0)
     govs = gov_of_region[regions]
-    purse = a.cash[govs] * lg.programme_share * r.local_autonomy
+    years = steps_in(params.programmes.call_interval_years, state.dt) * state.dt
+    spend_share = per_step(lg.programme_share, years) * r.local_autonomy
+    purse = a.cash[govs] * a.weight[govs] * spend_share
     active = regions[purse >= params.programmes.min_call_budget]
     if active.size == 0:
         return
-    lam = r.local_autonomy * (1 - r.monitoring) * lg.duplicate_rate
-    count = 1 + rng.poisson(lam, active.size)
+    # one own project a year plus extra, unmonitored ones: counts per year do not
+    # depend on how often rounds come
+    lam = (1.0 + r.local_autonomy * (1 - r.monitoring) * lg.duplicate_rate) * years
+    count = rng.poisson(lam, active.size)
+    active, count = active[count > 0], count[count > 0]
     region = np.repeat(active, count)
     alloc = state.region_allocation[region]
     cumulative = alloc.cumsum(axis=1)
@@ -110,13 +108,13 @@ def _local_programmes(
     ok = lead >= 0
     region, node, duplicate, lead = region[ok], node[ok], duplicate[ok], lead[ok]
     gov = gov_of_region[region]
-    per_project = (a.cash[gov] * lg.programme_share * r.local_autonomy) / np.bincount(
-        gov, minlength=a.count
-    )[gov]
-    np.subtract.at(a.cash, gov, per_project)
+    per_project = (a.cash[gov] * a.weight[gov] * spend_share) / np.bincount(gov, minlength=a.count)[
+        gov
+    ]
+    pay(state, gov, -per_project)
     a.cash[gov] = np.maximum(a.cash[gov], 0.0)
     ensure_slot(a, lead, node)
-    duration = int(params.programmes.project_duration_steps)
+    duration = steps_in(params.programmes.project_duration_years, state.dt)
     rows = add_projects(
         state,
         node,
@@ -125,11 +123,11 @@ def _local_programmes(
         per_project,
         SOURCE["local"],
         duration,
-        promised(state, params, node, per_project, duration),
+        promised(state, params, node, per_project, duration * state.dt),
     )
     pr.local_funder[rows] = gov
     pr.duplicate[rows] = duplicate
-    pr.next_review[rows] = state.step + int(params.evaluation.review_interval_steps)
+    pr.next_review[rows] = state.step + steps_in(params.evaluation.review_interval_years, state.dt)
     record_flow(state, SOURCE["local"], INSTRUMENT["local_programme"], lead, node, per_project)
 
 

@@ -4,35 +4,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from innostate.model.codebook import INSTRUMENT, IS_PERFORMER, IS_RESEARCH, KIND, OWNER, SOURCE
 from innostate.model.ledger import record_flow, spend
-from innostate.model.mechanisms.rnd import promised
-from innostate.model.params import Params
+from innostate.model.params import Params, steps_in
+from innostate.model.production import promised
 from innostate.model.select import slot_entries, top_per_node
-from innostate.model.state import (
-    INSTRUMENT,
-    IS_PERFORMER,
-    IS_RESEARCH,
-    KIND,
-    OWNER,
-    SOURCE,
-    Bools,
-    Floats,
-    Ints,
-    State,
-    add_projects,
-)
+from innostate.model.state import Bools, Floats, Ints, State, add_projects
 
 
 def step(state: State, params: Params, rng: np.random.Generator) -> State:
-    """At each call round, commit the central pool to new projects and platforms.
+    """At each call round (every ``call_interval_years``), commit the central pool.
 
     The pool is split by ``regime.instrument_mix`` and across nodes by
     ``nodes.allocation``. Calls below ``min_call_budget`` are not issued and
     their money stays in the pool.
 
+    Bidders are observed with error (:func:`best_impression`) and by their
+    review record: ``capability x (1 + reputation_weight x (reputation - 0.5))``.
+
     - directive: one national team per node, scored
       ``directive_selection * status + (1 - directive_selection) * capability``
-      among state-owned actors and strategic forces;
+      among state-owned actors and strategic forces, where status is
+      ``status_force_weight * strategic force + (1 - status_force_weight) * alignment``;
     - open competition: the most capable eligible bidder, any ownership
       (private firms eligible with probability ``private_participation``);
     - horse race: the ``horse_race_teams`` most capable eligible bidders share
@@ -41,7 +34,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     - services: platform money raises the node's services stock at once.
     """
     p = params.programmes
-    if state.step % int(p.call_interval_steps) != 0 or state.ledger.central_pool <= 0:
+    if not state.every(p.call_interval_years) or state.ledger.central_pool <= 0:
         return state
     n, a = state.nodes, state.actors
     pool = state.ledger.central_pool
@@ -53,7 +46,9 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     state.ledger.central_pool = pool - budget.sum()
 
     actor, node, level = slot_entries(a)
-    observed = level * rng.lognormal(0.0, p.selection_noise, level.shape[0]) / n.frontier[node]
+    record = np.maximum(1.0 + p.reputation_weight * (a.reputation[actor] - 0.5), 0.0)
+    observed = level * best_impression(rng, p.selection_noise, a.weight[actor]) * record
+    observed /= n.frontier[node]
     performer = IS_PERFORMER[a.kind[actor]]
     private = a.ownership[actor] == OWNER["private"]
     bidder_ok = rng.random(a.count) < params.regime.private_participation
@@ -61,7 +56,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
 
     # directive: status and alignment weigh against capability
     national_team = performer & (~private | a.strategic_force[actor])
-    status = 0.5 * a.strategic_force[actor] + 0.5 * a.alignment[actor]
+    w = p.status_force_weight
+    status = w * a.strategic_force[actor] + (1 - w) * a.alignment[actor]
     ds = params.regime.directive_selection
     researcher = IS_RESEARCH[a.kind[actor]]
     calls = (  # score, who may lead, instrument, teams funded per node (mix order)
@@ -74,6 +70,20 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         _fund_group(state, params, node, actor, score, eligible, budget[k], INSTRUMENT[name], teams)
     _fund_services(state, params, budget[4])
     return state
+
+
+def best_impression(rng: np.random.Generator, scale: float, weight: Floats) -> Floats:
+    """Multiplicative error of the best-looking of ``weight`` equally able bidders.
+
+    The log error is Gumbel with scale ``selection_noise`` (mean zero for one
+    bidder). The Gumbel is max-stable: the best of w independent draws is the
+    same Gumbel shifted by ``scale * ln w``, so a synthetic row standing for w
+    real firms bids as the best of them, and who wins a call does not depend on
+    the population scale.
+    """
+    log_error = scale * (rng.gumbel(0.0, 1.0, weight.shape[0]) - np.euler_gamma + np.log(weight))
+    error: Floats = np.exp(log_error)
+    return error
 
 
 def _fund_group(
@@ -113,7 +123,7 @@ def _commit(
     filled = np.flatnonzero(funded & (entry >= 0))
     leads = actor[entry[filled]]
     amounts = budget[filled]
-    duration = int(params.programmes.project_duration_steps)
+    duration = steps_in(params.programmes.project_duration_years, state.dt)
     rows = add_projects(
         state,
         filled,
@@ -122,9 +132,11 @@ def _commit(
         amounts,
         SOURCE["central"],
         duration,
-        promised(state, params, filled, amounts, duration),
+        promised(state, params, filled, amounts, duration * state.dt),
     )
-    state.projects.next_review[rows] = state.step + int(params.evaluation.review_interval_steps)
+    state.projects.next_review[rows] = state.step + steps_in(
+        params.evaluation.review_interval_years, state.dt
+    )
     record_flow(state, SOURCE["central"], instrument, leads, filled, amounts)
     return rows
 

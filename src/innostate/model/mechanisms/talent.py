@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from innostate.model.params import Params
-from innostate.model.state import KIND, STATUS, State
+from innostate.model.codebook import KIND, STATUS
+from innostate.model.params import Params, per_step
+from innostate.model.state import State
 
 
 def step(state: State, params: Params, rng: np.random.Generator) -> State:
@@ -19,18 +20,26 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     their current staff. Every actor loses ``attrition * dt`` of its staff.
     """
     tp, a, pr, dt = params.talent, state.actors, state.projects, state.dt
-    university_staff = a.talent[a.kind == KIND["university"]].sum()
+    # talent is per real actor: national totals weigh each row by the actors it stands for
+    staff_total = a.talent * a.weight
+    university_staff = staff_total[a.kind == KIND["university"]].sum()
     graduates = tp.graduation_rate * university_staff * dt
     returnees = (
-        tp.returnee_rate * params.regime.talent_programs * state.talent_access * a.talent.sum() * dt
+        tp.returnee_rate
+        * params.regime.talent_programs
+        * state.talent_access
+        * staff_total.sum()
+        * dt
     )
     newcomers = graduates + returnees
-    a.talent *= 1.0 - tp.attrition * dt
+    a.talent *= 1.0 - per_step(tp.attrition, dt)
 
     rows = np.flatnonzero(pr.status[: pr.count] == STATUS["active"])
     team = np.concatenate([pr.lead[rows, None], pr.members[rows]], axis=1)
     burn = np.repeat(
-        (pr.spent[rows] / np.maximum(state.step - pr.start[rows] + 1, 1))[:, None],
+        (pr.spent[rows] * pr.weight[rows] / np.maximum(state.step - pr.start[rows] + 1, 1))[
+            :, None
+        ],
         team.shape[1],
         axis=1,
     )
@@ -38,8 +47,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     demand = np.bincount(team[present], weights=burn[present], minlength=a.count)
     hired = tp.hire_share * newcomers if demand.sum() > 0 else 0.0
     if hired:
-        a.talent += hired * demand / demand.sum()
-    staff = a.talent.sum()
+        a.talent += hired * demand / demand.sum() / a.weight
+    staff = float(np.dot(a.talent, a.weight))
     if staff > 0:
         a.talent += (newcomers - hired) * a.talent / staff
     return state

@@ -1,0 +1,112 @@
+"""The R&D production function and the rules every mechanism shares about it.
+
+One production function per actor, node and step: all money an actor spends on a
+node in a step (its projects and its own R&D) is pooled before diminishing returns
+apply, so progress per yuan does not depend on how money is split into projects,
+on how often calls are issued or on how long projects run. Rates are per year and
+money is annualised before the exponent, so the step length does not matter either.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from innostate.model.params import Params, RndParams
+from innostate.model.state import Floats, Ints, State
+
+
+def difficulty(state: State, rp: RndParams) -> Floats:
+    """Knowledge-adjusted difficulty of every node, shape (J,)."""
+    n = state.nodes
+    return n.difficulty / (1.0 + rp.knowledge_effect * n.knowledge)
+
+
+def throttle(state: State, node: Ints, available: Floats) -> Floats:
+    """Weighted mean over prerequisites of min(1, available / requirement); 1 without any.
+
+    ``available`` has shape (P, J): the level of every node a team can use.
+    """
+    n = state.nodes
+    weight = n.prereq_weight[node]
+    total = weight.sum(axis=1)
+    enough = np.minimum(available / n.requirement[None, :], 1.0)
+    return np.where(total > 0, (weight * enough).sum(axis=1) / np.where(total > 0, total, 1), 1.0)
+
+
+def yearly_gain(rp: RndParams, money_per_year: Floats, difficulty: Floats) -> Floats:
+    """Levels a year that ``money_per_year`` buys a fully able team: the concave core."""
+    return rp.productivity * np.power(
+        np.maximum(money_per_year, 0.0) / difficulty, rp.returns_exponent
+    )
+
+
+def progress(
+    rp: RndParams,
+    dt: float,
+    money: Floats,
+    difficulty: Floats,
+    level: Floats,
+    frontier: Floats,
+    talent: Floats,
+    factor: Floats,
+    access: Floats,
+    noise: Floats,
+) -> Floats:
+    """Progress in levels of one actor on one node over one step, arrays of shape (E,).
+
+    ``productivity * dt * (money / dt / difficulty) ** returns_exponent`` (money is
+    the step's pooled spending, annualised before the exponent) scaled by
+    absorptive capacity (``absorptive_floor`` rising to 1 at the frontier), talent
+    saturation ``talent / (talent + talent_half)``, the money-weighted mean of the
+    contributions' factors (prerequisite throttle, consortium efficiency, cluster
+    bonus) and the catch-up speed-up ``1 + catch_up_bonus * access * relative gap``.
+    :func:`advance` turns it into a new level, braking at the frontier.
+    """
+    absorb = rp.absorptive_floor + (1 - rp.absorptive_floor) * np.minimum(level / frontier, 1.0)
+    gap = np.clip((frontier - level) / frontier, 0.0, 1.0)
+    catch_up = 1.0 + rp.catch_up_bonus * access * gap
+    talent_term = talent / (talent + rp.talent_half)
+    base = yearly_gain(rp, money / dt, difficulty) * dt
+    return base * absorb * talent_term * factor * catch_up * noise
+
+
+def advance(rp: RndParams, level: Floats, gain: Floats, frontier: Floats) -> Floats:
+    """New level after ``gain``: full speed up to the frontier, braked beyond it.
+
+    The part of the gain that would pass the frontier counts
+    ``frontier_brake * exp(-beyond_decay * levels already beyond)``: leading the
+    world is much slower than catching up.
+    """
+    to_frontier = np.maximum(frontier - level, 0.0)
+    used = np.minimum(gain, to_frontier)
+    beyond = np.maximum(level - frontier, 0.0)
+    rest = (gain - used) * rp.frontier_brake * np.exp(-rp.beyond_decay * beyond)
+    new_level: Floats = level + used + rest
+    return new_level
+
+
+def noise(rng: np.random.Generator, rp: RndParams, dt: float, size: int) -> Floats:
+    """Mean-one lognormal noise per step whose sum over a year has sigma ``rp.noise``.
+
+    A year's progress sums 1/dt independent steps, so each step's coefficient of
+    variation is the year's divided by sqrt(dt): the spread of a year's progress
+    does not depend on the step length.
+    """
+    cv2_year = np.expm1(rp.noise**2)
+    sigma = float(np.sqrt(np.log1p(cv2_year / dt)))
+    return rng.lognormal(-0.5 * sigma**2, sigma, size)
+
+
+def promised(
+    state: State, params: Params, node: Ints, budget: Floats, duration_years: float
+) -> Floats:
+    """Progress a funder expects over the project: ``ambition`` x what the money buys.
+
+    That is ``ambition * productivity * duration * (budget / duration / difficulty)
+    ** returns_exponent`` in levels, with today's knowledge-adjusted difficulty and
+    the duration in years.
+    """
+    rp = params.rnd
+    per_year = np.maximum(budget, 0.0) / duration_years
+    gain = yearly_gain(rp, per_year, difficulty(state, rp)[node]) * duration_years
+    return params.programmes.ambition * gain
