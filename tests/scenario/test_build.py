@@ -22,7 +22,11 @@ def test_population_scale_and_seed_shape_the_synthetic_population():
     tiny = load_scenario("tiny")
     full = build(tiny)
     half = build(tiny.model_copy(update={"population_scale": 0.5}))
-    assert (full.state.actors.count, half.state.actors.count) == (19 + 41, 19 + 15 + 2 + 2 + 2)
+    # firms halve; universities and institutes keep rows on each of their nodes; VCs halve
+    assert (full.state.actors.count, half.state.actors.count) == (19 + 41, 19 + 15 + 5 + 3 + 2)
+    # the rows stand for every real actor at any scale
+    for w in (full, half):
+        assert np.isclose(w.state.actors.weight.sum(), 19 + 41)
     again = build(tiny)
     assert np.array_equal(full.state.actors.cap_level, again.state.actors.cap_level)
     other = build(tiny, seed=99)

@@ -88,6 +88,14 @@ def problems(name):
             "level 9 is above the frontier 8",
             "lower the capability",
         ),
+        # reported firm R&D
+        ("rd_spending_university.yaml", "actors[5].rd_spending", "only firms", "remove it"),
+        (
+            "rd_spending_too_large.yaml",
+            "budgets.enterprise_rd",
+            "reported R&D is 150% of the enterprise_rd budget",
+            "raise the budget",
+        ),
         # names become folder names
         ("name_traversal.yaml", "name", "'../../escape' is not a plain name", "folder names"),
         ("name_absolute.yaml", "name", "'/tmp/escape' is not a plain name", "letters, digits"),

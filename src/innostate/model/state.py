@@ -81,6 +81,8 @@ class Actors:
     # real actors each row stands for: 1 for named actors, about 1/scale for synthetic ones.
     # Money, talent and revenue columns are per real actor; sums over actors weigh by it.
     weight: Floats
+    # share of the enterprise R&D budget a firm's reported R&D stands for; NaN: by size
+    rd_share: Floats
     slot_revenue: Floats  # (N, K) domestic revenue earned by each slot in the last step
     # where the used slots are (see select.slot_index); rebuilt when a slot changes node
     slot_cache: SlotIndex | None = field(default=None, repr=False, compare=False)

@@ -15,7 +15,16 @@ from innostate.model.state import Actors, Floats, Ledger, Nodes, Schedule, State
 from innostate.scenario.calendar import parse_month, step_count, step_index
 from innostate.scenario.errors import Problem, ScenarioError
 from innostate.scenario.regimes import PRESETS, apply_overrides, regime_from
-from innostate.scenario.schema import Budget, ContainmentEvent, Earmark, Population, Range, Scenario
+from innostate.scenario.schema import (
+    Budget,
+    ContainmentEvent,
+    Earmark,
+    NamedActor,
+    Population,
+    Range,
+    Scenario,
+)
+from innostate.scenario.validate import rd_base
 
 MAX_MEMBERS = 8  # width of the members column; consortia.max_members may use fewer
 
@@ -250,6 +259,7 @@ def _actors(
         entity_listed=merged["entity_listed"],
         size=merged["size"],
         weight=merged["weight"],
+        rd_share=merged["rd_share"],
         slot_revenue=np.zeros(merged["cap_level"].shape),
     )
     return actors, ids, names
@@ -283,6 +293,7 @@ def _named(
         "entity_listed": arr("entity_listed", bool),
         "size": arr("size"),
         "weight": np.ones(n),
+        "rd_share": np.array([_rd_share(s, a) for a in s.actors]),
     }
 
 
@@ -334,6 +345,14 @@ def population_sizes(
     size /= np.dot(size, weight) / real
     order = rng.permutation(rows)  # no meaning in the row order
     return size[order], weight[order]
+
+
+def _rd_share(s: Scenario, actor: NamedActor) -> float:
+    """A firm's reported R&D as a share of the enterprise_rd budget's value that year."""
+    budget = s.budgets.get("enterprise_rd")
+    if actor.rd_spending is None or budget is None or not budget.values:
+        return float("nan")
+    return actor.rd_spending.bn_yuan / rd_base(budget.values, actor.rd_spending.year)
 
 
 def _population(
@@ -401,6 +420,7 @@ def _population(
         "entity_listed": np.zeros(count, dtype=bool),
         "size": size,
         "weight": weight,
+        "rd_share": np.full(count, np.nan),
     }
 
 

@@ -167,6 +167,7 @@ def _actors(regions: list[str], listed: set[str], shift: dict[str, float]) -> li
                 "alignment": float(p.get("alignment", 0.8)),
                 "market_orientation": float(p.get("market_orientation", 0.5)),
                 "entity_listed": p["id"] in listed,
+                **({"rd_spending": p["rd_spending"]} if "rd_spending" in p else {}),
                 "source": f"actors:{p['id']} ({fact.get('confidence', 'medium')}) "
                 + (sources[0] if sources else ""),
             }

@@ -140,6 +140,14 @@ class Node(Strict):
     source: str = ""
 
 
+class RdSpending(Strict):
+    """A firm's own R&D spending in one year, from its annual report."""
+
+    year: Year
+    bn_yuan: Money
+    source: str = Field(min_length=1, description="where the figure comes from")
+
+
 class NamedActor(Strict):
     """A real, named actor."""
 
@@ -156,6 +164,11 @@ class NamedActor(Strict):
     alignment: float = Field(0.8, ge=0, le=1)
     market_orientation: float = Field(0.5, ge=0, le=1)
     entity_listed: bool = False
+    rd_spending: RdSpending | None = Field(
+        None,
+        description="a firm's reported R&D: it gets the same share of the enterprise_rd "
+        "budget as its spending was of the budget's value in that year",
+    )
     source: str = ""
 
 

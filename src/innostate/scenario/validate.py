@@ -12,6 +12,8 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+import numpy as np
+
 from innostate.scenario.calendar import parse_month, step_count, step_index
 from innostate.scenario.regimes import PRESETS
 from innostate.scenario.schema import FIRST_YEAR, LAST_YEAR, MAX_MONEY
@@ -34,6 +36,7 @@ def cross_check(raw: dict[str, Any]) -> list[Issue]:
     regions = [r for r in _list(raw.get("regions")) if isinstance(r, str)]
     _check_nodes(raw, areas, nodes, issues)
     _check_actors(raw, regions, nodes, issues)
+    _check_rd_spending(raw, issues)
     _check_populations(raw, regions, areas, issues)
     _check_containment(raw, nodes, actors, issues)
     _check_regimes(raw, issues)
@@ -167,6 +170,44 @@ def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
             if found:
                 return found
     return None
+
+
+def _check_rd_spending(raw: dict[str, Any], issues: list[Issue]) -> None:
+    """Reported firm R&D needs an enterprise_rd budget and may not exceed it."""
+    budget = _mapping(_mapping(raw.get("budgets")).get("enterprise_rd")).get("values")
+    values = {y: v for y, v in _mapping(budget).items() if isinstance(y, int) and _number(v)}
+    total = 0.0
+    for i, actor in _items(raw, "actors"):
+        rd = _mapping(actor.get("rd_spending"))
+        if not rd:
+            continue
+        path = ("actors", i, "rd_spending")
+        if actor.get("kind") not in ("soe", "private_firm"):
+            issues.append((path, "only firms (soe, private_firm) do own R&D", "remove it"))
+        elif not values:
+            issues.append(
+                (
+                    path,
+                    "reported R&D needs an enterprise_rd budget with values",
+                    "add budgets.enterprise_rd or remove rd_spending",
+                )
+            )
+        elif _number(rd.get("bn_yuan")) and isinstance(rd.get("year"), int):
+            total += rd["bn_yuan"] / rd_base(values, rd["year"])
+    if total > 1.0:
+        issues.append(
+            (
+                ("budgets", "enterprise_rd"),
+                f"named firms' reported R&D is {total:.0%} of the enterprise_rd budget",
+                "raise the budget or check the firms' rd_spending",
+            )
+        )
+
+
+def rd_base(values: dict[int, float], year: int) -> float:
+    """The enterprise_rd budget's yearly value in ``year`` (interpolated, ends held)."""
+    years = sorted(values)
+    return float(np.interp(year, years, [values[y] for y in years])) or 1.0
 
 
 def _check_actors(

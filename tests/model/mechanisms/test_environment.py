@@ -79,3 +79,20 @@ def test_named_firms_get_the_same_share_of_enterprise_rd_at_any_population_scale
         totals.append(received.sum())
     assert np.isclose(shares[0], shares[1], rtol=0.02)  # sizes are drawn: a little noise
     assert np.isclose(totals[0], totals[1], rtol=1e-9)  # the national total is exact
+
+
+def test_a_firm_with_reported_rd_gets_its_share_of_enterprise_rd_first():
+    w = world(
+        actors=[
+            actor("champion", capabilities={"a": 4.0}, size=1.0, rd_spending=RD),
+            actor("other", capabilities={"a": 4.0}, size=1.0),
+        ],
+        budgets={"enterprise_rd": {"values": {2020: 40.0}}},
+    )
+    environment.step(w.state, w.params, rng())
+    cash = w.state.actors.cash
+    # 10 of 40 bn a year is a quarter of the budget: a quarter of this quarter's 10 bn
+    assert np.isclose(cash[0], 2.5) and np.isclose(cash[1], 7.5)
+
+
+RD = {"year": 2020, "bn_yuan": 10.0, "source": "a hand-made annual report"}

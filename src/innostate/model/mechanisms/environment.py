@@ -20,7 +20,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     treasury at ``idle_lapse`` a year (unspent appropriations are not carried
     forever). Then the exogenous budgets of the step arrive in the central pool
     and in actors' cash, split by size over the real actors each row stands
-    for; earmarked money (a fund phase paid in, say) goes to its named actor.
+    for; a firm with reported R&D gets its reported share of the enterprise R&D
+    budget first. Earmarked money (a fund phase paid in, say) goes to its named actor.
     """
     n, s, dt = state.nodes, state.schedule, state.dt
     n.frontier = n.frontier + n.frontier_growth * dt
@@ -78,6 +79,14 @@ def _distribute_budgets(state: State, budget: Floats, market_finance: float) -> 
     }
     for name, mask in recipients.items():
         amount = channel[name] * market_scale.get(name, 1.0)
+        if name == "enterprise_rd":
+            # firms with reported R&D get their share of the national figure; the rest by size
+            reported = IS_ENTERPRISE[a.kind] & ~np.isnan(a.rd_share)
+            paid = amount * np.where(reported, a.rd_share, 0.0)
+            pay(state, np.flatnonzero(reported), paid[reported])
+            receive(state, float(paid.sum()))
+            amount -= float(paid.sum())
+            mask = mask & ~reported
         # a row stands for `weight` real actors: shares are per real actor, so the
         # national total and the named actors' share do not depend on population scale
         size = np.where(mask, a.size, 0.0)
