@@ -39,7 +39,7 @@ table.verdict td, table.verdict th { font-size: 12px; min-width: 150px; }
 table.verdict td.better { background: #d4e6f7; } table.verdict td.worse { background: #fbd9bd; }
 table.verdict td.noise { color: #667; } table.verdict td.higher, table.verdict td.lower
 { background: #eef0f4; }
-table.verdict b { display: block; }
+.wide { overflow-x: auto; }  /* every row shows, also in print; wide grids scroll sideways */
 .legend span { display: inline-block; padding: 2px 8px; margin-right: 8px; font-size: 12px; }
 """
 
@@ -193,7 +193,7 @@ def _verdicts(result: Comparison) -> str:
         title = KIND_TITLES[kind].format(**names)
         blocks.append(
             f"<h3>{html.escape(title)}</h3>"
-            f'<div class="scroll"><table class="verdict" data-kind="{kind}"><thead><tr>'
+            f'<div class="wide"><table class="verdict" data-kind="{kind}"><thead><tr>'
             f"<th>indicator</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         )
     return "".join(blocks)
