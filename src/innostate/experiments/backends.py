@@ -14,7 +14,12 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended abruptly (killed, often for lack of memory)."""
 
 
 def usable_cpus() -> int:
@@ -53,6 +58,8 @@ def execute(
 
     Raises
     ------
+    WorkerDied
+        When a worker process ended abruptly (e.g. killed for lack of memory).
     KeyboardInterrupt, or the first exception a task or ``on_done`` raises,
     after cancelling the queued tasks and stopping the local workers.
     """
@@ -72,11 +79,15 @@ def execute(
             futures[pool.submit(fn, *task)] = index
         for future in as_completed(futures):
             on_done(futures[future], future.result())
-    except BaseException:
+    except BaseException as exc:
         for future in futures:
             future.cancel()
         if executor is None:
             _stop(pool, before)
+        if isinstance(exc, BrokenProcessPool):
+            raise WorkerDied(
+                "a worker process ended abruptly, often because the machine ran out of memory"
+            ) from None
         raise
     if executor is None:
         pool.shutdown()

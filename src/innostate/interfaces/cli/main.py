@@ -415,6 +415,7 @@ def compare(
     kept in OUT/runs with the key of their inputs: run the same command again
     to resume; runs made from other inputs are refused (or recomputed with --fresh).
     """
+    from innostate.experiments.backends import WorkerDied
     from innostate.experiments.compare import Interrupted
     from innostate.experiments.compare import compare as run_grid
     from innostate.experiments.run import resolve
@@ -449,6 +450,14 @@ def compare(
         raise _fail(exc) from None
     except StoreError as exc:
         raise _refuse(exc) from None
+    except WorkerDied as exc:
+        err.print(
+            f"[bold red]Stopped:[/] {exc}. The finished runs are saved in {folder / 'runs'}. "
+            "Fix: run the same command again with fewer --workers (each holds one run in "
+            "memory) or a smaller --scale.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=1) from None
     except Interrupted as exc:
         err.print(
             f"Interrupted: {exc.done} of {exc.total} runs are saved in {exc.folder}. "
