@@ -81,7 +81,8 @@ class Result:
         ]
         return pd.DataFrame(rows, columns=["indicator", "value"])
 
-    def _title(self) -> str:
+    def label(self) -> str:
+        """What was run: scenario, regime, containment, seed, dates, scale and settings."""
         m, s = self.manifest, self.summary
         parts = [
             f"{s.get('scenario', '?')} under {s.get('regime', '?')}",
@@ -98,7 +99,7 @@ class Result:
     def __repr__(self) -> str:
         s = self.summary
         return (
-            f"<Result {self._title()}: self-reliance {s['self_reliance_start']:.3f} -> "
+            f"<Result {self.label()}: self-reliance {s['self_reliance_start']:.3f} -> "
             f"{s['self_reliance_end']:.3f}, {s['nodes_meeting_requirement_end']} of "
             f"{s['nodes']} technologies meet their requirement, {s['breakthroughs']} "
             f"breakthroughs, R&D {s['rd_spent_bn']:,.0f} bn yuan>"
@@ -108,7 +109,7 @@ class Result:
         import html
 
         table: str = self.headline().to_html(index=False, escape=True)
-        return f"<p><b>{html.escape(self._title())}</b></p>{table}"
+        return f"<p><b>{html.escape(self.label())}</b></p>{table}"
 
     def save(self, folder: str | Path, fresh: bool = False) -> Path:
         """Write the run's tables, summary and manifest into ``folder``.

@@ -82,7 +82,7 @@ def run(
             check_folder(folder, inputs.key(), fresh)
             result = _with_progress(lambda tick: simulate(inputs, on_step=tick), quiet)
             written = write_run(result, folder)  # removes an earlier report
-            _headline(result.summary)
+            _headline(result.summary, result.label())
             if not no_report:
                 from innostate.interfaces.report import write_run_report
 
@@ -186,11 +186,8 @@ def _with_progress(job: Callable[[Tick | None], T], quiet: bool, label: str = "s
         return job(tick)
 
 
-def _headline(summary: dict[str, Any]) -> None:
-    table = Table(
-        title=f"{summary['scenario']} under {summary['regime']}, "
-        f"{summary['start']}..{summary['end']}"
-    )
+def _headline(summary: dict[str, Any], title: str) -> None:
+    table = Table(title=title)  # names the containment, scale and settings too
     table.add_column("indicator")
     table.add_column("value", justify="right")
     rows = [
