@@ -13,12 +13,12 @@ from innostate import simulate
 def test_tiny_under_the_default_regime_and_seed():
     result = simulate("tiny", seed=7)
     s = result.summary
-    assert s["rd_spent_bn"] == pytest.approx(1341.8347061119814, rel=1e-6)
-    assert (s["projects"], s["projects_cut"], s["duplicate_projects"]) == (602, 109, 12)
+    assert s["rd_spent_bn"] == pytest.approx(1199.6650717497932, rel=1e-6)
+    assert (s["projects"], s["projects_cut"], s["duplicate_projects"]) == (1919, 111, 12)
     first = result.breakthroughs.iloc[0]
     assert (first["node"], first["date"], first["lead"], first["instrument"]) == (
-        "satellite_nav",
+        "quantum_comm",
         "2022Q4",
-        "space_soe",
-        "horse_race",
+        "firm-0-4",
+        "self_funded",
     )

@@ -156,6 +156,7 @@ def _headline(s: dict[str, Any]) -> str:
         ("chokepoints, start -> end", f"{s['chokepoints_start']} -> {s['chokepoints_end']}"),
         ("R&D spent (bn yuan)", f"{s['rd_spent_bn']:,.0f}"),
         ("waste: cut or duplicate projects", f"{s['waste_bn']:,.0f} bn ({s['waste_share']:.1%})"),
+        ("lapsed to the treasury (bn yuan)", f"{s.get('lapsed_bn', 0.0):,.0f}"),
         ("breakthroughs", str(s["breakthroughs"])),
         ("breakthroughs per 100 bn yuan", f"{s['breakthroughs_per_100bn']:.3f}"),
         (
@@ -179,6 +180,9 @@ def _headline(s: dict[str, Any]) -> str:
     money = pd.DataFrame(
         [{"source": k, "committed (bn yuan)": v} for k, v in s["money_by_source_bn"].items()]
     )
+    idle = pd.DataFrame(
+        [{"holder": k, "held at the end (bn yuan)": v} for k, v in s.get("idle_end_bn", {}).items()]
+    )
     milestones = ""
     if s.get("milestones"):
         frame = pd.DataFrame(s["milestones"])[
@@ -189,6 +193,8 @@ def _headline(s: dict[str, Any]) -> str:
         cards(items)
         + "<h3>Money by source</h3>"
         + table(money, 1, scroll=False)
+        + "<h3>Money not yet spent at the end, by holder</h3>"
+        + table(idle, 1, scroll=False)
         + "<h3>Time to requirement</h3>"
         + table(reached, 2)
         + milestones
