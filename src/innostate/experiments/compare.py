@@ -140,14 +140,6 @@ def run_one(inputs: RunInputs, spec: RunSpec) -> dict[str, Any]:
 def indicators(result: Result) -> dict[str, Any]:
     """End-of-run indicators and per-step series of one run (JSON-ready)."""
     s = result.summary
-    nodes = result.nodes
-    market = nodes["market_size"]
-    per_step = nodes.assign(
-        w_reliance=nodes["self_reliance"] * market,
-        w_share=nodes["domestic_share"] * market,
-        met=nodes["domestic_level"] >= nodes["requirement"],
-    ).groupby("step")
-    weight = per_step["market_size"].sum()
     spent = float(s["rd_spent_bn"])
     # outcome per money: a regime that spends more is not better for that alone
     derived = {
@@ -157,13 +149,7 @@ def indicators(result: Result) -> dict[str, Any]:
     }
     return {
         "end": {name: float(derived[name] if name in derived else s[name]) for name in INDICATORS},
-        "series": {
-            "date": list(per_step["date"].first()),
-            "self_reliance": list(per_step["w_reliance"].sum() / weight),
-            "domestic_share": list(per_step["w_share"].sum() / weight),
-            "nodes_meeting_requirement": [float(v) for v in per_step["met"].sum()],
-            "chokepoints": [float(v) for v in per_step["chokepoint"].sum()],
-        },
+        "series": {k: list(v) for k, v in s["series"].items()},
     }
 
 

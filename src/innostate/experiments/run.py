@@ -614,6 +614,7 @@ def _summary(world: World, rec: Records, labels: list[str]) -> dict[str, Any]:
         "end": labels[-1],
         "actors": s.actors.count,
         **metrics.headline(s, rec),
+        "series": {"date": labels, **metrics.series(rec)},
         "time_to_requirement": reached,
         "money_by_source_bn": {src: float(committed[k]) for k, src in enumerate(SOURCES)},
         "milestones": milestones_against_run(world, rec, labels),

@@ -43,6 +43,16 @@ def nodes_meeting_requirement(rec: Records) -> Floats:
     return met
 
 
+def series(rec: Records) -> dict[str, list[float]]:
+    """The headline indicators at every step (the paths behind the start and end values)."""
+    return {
+        "self_reliance": self_reliance_index(rec).tolist(),
+        "domestic_share": domestic_share_index(rec).tolist(),
+        "nodes_meeting_requirement": nodes_meeting_requirement(rec).astype(float).tolist(),
+        "chokepoints": rec.chokepoint.sum(axis=1).astype(float).tolist(),
+    }
+
+
 def project_counts(state: State) -> dict[str, Any]:
     """Real projects started, cut and duplicated, and money spent on cut or duplicate ones."""
     p = state.projects

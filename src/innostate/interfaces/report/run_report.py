@@ -73,6 +73,8 @@ def load_run(folder: Path) -> dict[str, Any]:
         raise _damaged(path, exc) from None
     if not isinstance(run["summary"], dict):
         raise _damaged(path, ValueError("not a JSON object"))
+    if not isinstance(run["summary"].get("series"), dict):
+        raise _damaged(path, ValueError("no indicator series: written by an older innostate"))
     return run
 
 
@@ -223,8 +225,7 @@ def _reliance(run: dict[str, Any]) -> str:
     import plotly.graph_objects as go
 
     nodes, areas = run["nodes"], run["areas"]
-    per_step = nodes.assign(w=nodes["self_reliance"] * nodes["market_size"]).groupby("step")
-    index = per_step["w"].sum() / per_step["market_size"].sum()
+    index = pd.Series(run["summary"]["series"]["self_reliance"])  # by step, from the run
     year_of = dict(zip(nodes["step"], nodes["year"], strict=False))
     fig = go.Figure()
     fig.add_trace(
