@@ -78,10 +78,13 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         total = pooled_weighted[key_p]
         share = np.divide(weighted[: rows.size], total, out=np.zeros(rows.size), where=total > 0)
         state.projects.progress[rows] += realised[key_p] * share
-        # what the pooled money buys a fully able team, shared the same way: reviews
-        # judge a project against it, so splitting money does not change the verdict
+        # what the pooled money buys a fully able team, shared by money: reviews judge a
+        # project against it, so splitting money does not change the verdict, while a
+        # project whose team works better (throttle, efficiency) than its lead's other
+        # spending on the node scores better
         ideal = yearly_gain(rp, pooled[key_p] / state.dt, difficulty(state, rp)[node_p]) * state.dt
-        state.projects.expected[rows] += params.programmes.ambition * ideal * share
+        money_share = money[: rows.size] / pooled[key_p]
+        state.projects.expected[rows] += params.programmes.ambition * ideal * money_share
         _spillover(state, rp, rows, levels[key_p])
     _depreciate(state, rp, pooled)
     n.knowledge *= (1 - rp.knowledge_decay) ** state.dt
