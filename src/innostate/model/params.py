@@ -170,6 +170,20 @@ class TopLevelDesignParams:
     shortfall_floor: float = param(
         0.05, 0, 1, "share", "priority a node keeps once it meets its requirement"
     )
+    crisis_budget: float = param(
+        0.2,
+        0,
+        2,
+        "years of central budget",
+        "extra mission money the centre adds to the pool after a containment shock",
+    )
+    crisis_fund: float = param(
+        0.2,
+        0,
+        2,
+        "years of guidance inflow",
+        "extra capital the state pays into guidance funds after a containment shock",
+    )
 
 
 @dataclass(frozen=True)
@@ -364,6 +378,13 @@ class RndParams:
     self_rd_rate: float = param(
         0.7, 0, 1, "share/year", "share of a firm's cash spent on own R&D in a year"
     )
+    revenue_focus: float = param(
+        0.5,
+        0,
+        1,
+        "share",
+        "share of a firm's own R&D spent on its nodes in proportion to what it sells there",
+    )
     noise: float = param(
         0.15, 0, 2, "lognormal sigma", "randomness of a year's progress (mean one)"
     )
@@ -395,11 +416,11 @@ class AdoptionParams:
         0.08, 0, 1, "share", "share of domestic revenue reinvested as firm R&D cash"
     )
     learning_by_doing: float = param(
-        0.08,
+        0.2,
         0,
         1,
         "share/year",
-        "gap to frontier a supplier closes in a year when it makes all domestic sales",
+        "gap to frontier a supplier closes in a year making all sales of a node bought at home",
     )
 
 

@@ -41,8 +41,10 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     the node in proportion to ``level ** revenue_concentration`` among those
     within the usable band, counting every real firm a row stands for;
     ``rd_reinvestment`` of it comes back as R&D cash (the rest leaves the
-    innovation ledger). A supplier closes ``learning_by_doing`` a year of its
-    gap to the frontier at full market share, in proportion to its own share.
+    innovation ledger). A supplier closes ``learning_by_doing x (its share of
+    domestic sales) x (domestic market share)`` a year of its gap to the
+    frontier: the volume it sells at home teaches it, so when foreign supply is
+    cut and buyers turn to domestic suppliers, those suppliers learn faster.
     Active projects record their lead's revenue.
     """
     ap, n, a, dt = params.adoption, state.nodes, state.actors, state.dt
@@ -66,8 +68,12 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     np.add.at(a.cash, actor, reinvested)
     receive(state, float(np.dot(reinvested, a.weight[actor])))
 
+    # learning by doing follows the volume sold at home: a supplier's share of domestic
+    # sales times the node's domestic market share, so buyers forced onto domestic
+    # supply teach their suppliers (forced innovation)
     gap = np.maximum(n.frontier[node] - level, 0.0)
-    learned = per_step(ap.learning_by_doing, dt) * share * gap
+    rate = np.minimum(ap.learning_by_doing * share * n.domestic_share[node], 1.0)
+    learned = (1.0 - (1.0 - rate) ** dt) * gap  # a yearly share, converted with dt
     a.cap_level.ravel()[flat] += learned  # ravel is a view of the contiguous table
     n.domestic_level = domestic_levels(a, n.count)
 

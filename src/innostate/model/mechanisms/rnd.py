@@ -30,7 +30,9 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     """Spend project budgets and firms' own cash on R&D and raise capabilities.
 
     Project budgets are spent evenly over the remaining planned steps; firms
-    spend ``self_rd_rate`` a year of their cash on their own nodes. Everything an
+    spend ``self_rd_rate`` a year of their cash on their own nodes, a share
+    ``revenue_focus`` of it where they sell (in proportion to last step's
+    domestic revenue on each node) and the rest evenly. Everything an
     actor spends on a node in a step is pooled and goes through the production
     function once (:func:`innostate.model.production.progress`); the gain is
     credited to the contributions in proportion to their money times their
@@ -152,7 +154,12 @@ def _own_contributions(state: State, params: Params) -> tuple[Ints, Floats, Floa
     spend(state, float(np.dot(budget, a.weight)))
     take = firms[actor]
     flat, actor, node = flat[take], actor[take], node[take]
-    money = budget[actor] / slots[actor]  # split evenly over the firm's nodes
+    # firms spend part of their R&D where they sell (market pull), the rest evenly
+    sold = a.slot_revenue.ravel()[flat]
+    sold_total = np.bincount(actor, weights=sold, minlength=a.count)[actor]
+    even = 1.0 / slots[actor]
+    by_sales = np.divide(sold, sold_total, out=even.copy(), where=sold_total > 0)
+    money = budget[actor] * ((1 - rp.revenue_focus) * even + rp.revenue_focus * by_sales)
     record_flow(
         state,
         SOURCE["enterprise_rd"],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from innostate.model.codebook import KIND, SOURCE
+from innostate.model.ledger import pay, receive
 from innostate.model.params import Params, TopLevelDesignParams
 from innostate.model.state import Bools, Floats, State
 
@@ -11,6 +13,7 @@ from innostate.model.state import Bools, Floats, State
 def step(state: State, params: Params, rng: np.random.Generator) -> State:
     """Mark chokepoints every step; set key tasks and priorities on the planning calendar.
 
+    After a containment shock the centre responds with money (:func:`_crisis_response`).
     At the start of each five-year plan (and on the first step, and after a
     containment shock) the plan's key-task list is fixed to the chokepoints of the
     day. Every ``replan_interval_years`` (and at plan boundaries and shocks)
@@ -23,6 +26,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     p = params.top_level_design
     n = state.nodes
     n.chokepoint = chokepoints(state, params)
+    if state.crisis:
+        _crisis_response(state, p)
     plan = state.step == 0 or state.crisis or _plan_boundary(state, p)
     if plan:
         n.key_task = n.chokepoint.copy()
@@ -36,6 +41,27 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     priority *= np.where(n.key_task, 1.0 + p.key_task_bonus, 1.0)
     n.priority = _shares(priority, params.regime.concentration)
     return state
+
+
+def _crisis_response(state: State, p: TopLevelDesignParams) -> None:
+    """After a containment shock the centre adds mission money and recapitalises funds.
+
+    ``crisis_budget`` years of the current central budget go to the central pool
+    (programmes commit it at the next call round) and ``crisis_fund`` years of
+    the current guidance-fund inflow to the guidance funds, by size over the real
+    funds (the Big Fund pattern of the seed's "Strategic Context").
+    """
+    a = state.actors
+    yearly = state.schedule.budgets[state.step] / state.dt
+    extra = p.crisis_budget * float(yearly[SOURCE["central"]])
+    state.ledger.central_pool += extra
+    receive(state, extra)
+    funds = np.flatnonzero(a.kind == KIND["guidance_fund"])
+    size = a.size[funds] * a.weight[funds]
+    if funds.size and size.sum() > 0:
+        capital = p.crisis_fund * float(yearly[SOURCE["guidance_fund"]])
+        pay(state, funds, capital * size / size.sum())
+        receive(state, capital)
 
 
 def chokepoints(state: State, params: Params) -> Bools:
