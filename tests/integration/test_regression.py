@@ -13,12 +13,12 @@ from innostate import simulate
 def test_tiny_under_the_default_regime_and_seed():
     result = simulate("tiny", seed=7)
     s = result.summary
-    assert s["rd_spent_bn"] == pytest.approx(1200.9836581464797, rel=1e-6)
-    assert (s["projects"], s["projects_cut"], s["duplicate_projects"]) == (1938, 110, 12)
+    assert s["rd_spent_bn"] == pytest.approx(1223.9457894121958, rel=1e-6)
+    assert (s["projects"], s["projects_cut"], s["duplicate_projects"]) == (1976, 110, 12)
     first = result.breakthroughs.iloc[0]
     assert (first["node"], first["date"], first["lead"], first["instrument"]) == (
-        "quantum_comm",
-        "2022Q4",
-        "firm-0-4",
-        "self_funded",
+        "satellite_nav",
+        "2023Q2",
+        "space_soe",
+        "directive",
     )
