@@ -53,3 +53,21 @@ def test_api_errors_name_arguments_not_command_line_options():
         innostate.simulate("tiny", scale=0)
     with pytest.raises(innostate.ScenarioError, match="expected lists of names"):
         innostate.compare("tiny", "market_led")
+
+
+def test_per_step_tables_carry_calendar_periods(result, tmp_path):
+    for table in (result.nodes, result.areas, result.ledger):
+        assert isinstance(table["period"].dtype, pd.PeriodDtype)
+        assert table["period"].iloc[0] == pd.Period("2019Q1", freq="Q")
+    assert result.ledger["period"].iloc[-1] == pd.Period("2028Q4", freq="Q")
+    result.save(tmp_path / "periods")
+    loaded = innostate.load(tmp_path / "periods")
+    assert loaded.nodes["period"].dtype == result.nodes["period"].dtype
+
+
+def test_periods_follow_the_step_length():
+    from innostate.experiments.run import step_periods
+
+    assert list(step_periods("2019Q1", 3, 12).astype(str)) == ["2019-01", "2019-02", "2019-03"]
+    assert list(step_periods("2019Q3", 2, 2).astype(str)) == ["2019-07", "2020-01"]
+    assert list(step_periods("2019Q1", 2, 1).astype(str)) == ["2019", "2020"]

@@ -47,11 +47,14 @@ def export_folder(folder: Path, to: str) -> list[Path]:
     tables = {}
     for path in paths:
         try:
-            tables[path.stem] = pd.read_parquet(path)
+            frame = pd.read_parquet(path)
         except (OSError, ValueError) as exc:
             raise DamagedRun(
                 f"{path} is damaged ({type(exc).__name__}). Fix: run again into {folder}."
             ) from None
+        # spreadsheets have no calendar periods: write them as their labels (2019Q1)
+        periods = [c for c in frame.columns if isinstance(frame[c].dtype, pd.PeriodDtype)]
+        tables[path.stem] = frame.astype({c: str for c in periods})
     if to == "csv":
         target = folder / "csv"
         target.mkdir(exist_ok=True)

@@ -28,7 +28,7 @@ from innostate.model.codebook import (
 from innostate.model.metrics import self_reliance
 from innostate.model.records import NODE_COLUMNS, Records
 from innostate.scenario.build import World, build
-from innostate.scenario.calendar import step_label
+from innostate.scenario.calendar import parse_month, step_label
 from innostate.scenario.errors import ScenarioError
 from innostate.scenario.load import load_scenario, rescale
 from innostate.scenario.schema import Scenario
@@ -364,6 +364,15 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def step_periods(start: str, steps: int, steps_per_year: int) -> pd.PeriodIndex:
+    """The calendar period of every step as pandas Periods (quarters, months, years...)."""
+    year, month = parse_month(start)
+    months = 12 // steps_per_year
+    freq = {1: "Y", 4: "Q"}.get(steps_per_year, f"{months}M")
+    first = pd.Period(year=year, month=month, freq="M").asfreq(freq, how="start")
+    return pd.period_range(first, periods=steps, freq=freq)
+
+
 def tables(world: World, rec: Records) -> Result:
     """Turn a run's records into DataFrames and compute the summary."""
     s = world.state
@@ -371,6 +380,7 @@ def tables(world: World, rec: Records) -> Result:
     steps, j = sched.steps, s.nodes.count
     start = world.scenario.calendar.start
     labels = [step_label(start, t, sched.steps_per_year) for t in range(steps)]
+    period = step_periods(start, steps, sched.steps_per_year)
     year = sched.start_year + np.arange(steps) / sched.steps_per_year
 
     node_area = np.array(world.area_ids)[s.nodes.area]
@@ -378,6 +388,7 @@ def tables(world: World, rec: Records) -> Result:
         {
             "step": np.repeat(np.arange(steps), j),
             "date": np.repeat(labels, j),
+            "period": np.repeat(period, j),
             "year": np.repeat(year, j),
             "node": np.tile(world.node_ids, steps),
             "area": np.tile(node_area, steps),
@@ -398,6 +409,7 @@ def tables(world: World, rec: Records) -> Result:
         {
             "step": np.arange(steps),
             "date": labels,
+            "period": period,
             "inflow": rec.inflow,
             "outflow": rec.outflow,
             "stock": rec.stock,
@@ -438,6 +450,10 @@ def _areas(world: World, rec: Records, labels: list[str], year: np.ndarray) -> p
     columns: dict[str, Any] = {
         "step": np.repeat(np.arange(steps), n_areas),
         "date": np.repeat(labels, n_areas),
+        "period": np.repeat(
+            step_periods(world.scenario.calendar.start, steps, s.schedule.steps_per_year),
+            n_areas,
+        ),
         "year": np.repeat(year, n_areas),
         "area": np.tile(world.area_ids, steps),
     }
@@ -628,8 +644,6 @@ def milestones_against_run(world: World, rec: Records, labels: list[str]) -> lis
     run minus real (positive: the run is late). Milestones reached before the
     run starts are marked ``before_start``.
     """
-    from innostate.scenario.calendar import parse_month
-
     sched = world.state.schedule
     out = []
     for m in world.scenario.milestones:
