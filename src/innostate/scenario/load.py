@@ -299,6 +299,8 @@ def read_yaml(text: str, filename: str) -> tuple[dict[str, Any], yaml.Node | Non
 def _malformed(exc: yaml.YAMLError, filename: str) -> Problem:
     mark = getattr(exc, "problem_mark", None)
     reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if "nesting depth" in str(reason):  # newer libyaml stops deep nesting itself
+        return _too_deep(filename, mark)
     return Problem(
         filename,
         "",

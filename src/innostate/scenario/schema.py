@@ -123,11 +123,13 @@ class Node(Strict):
     prereqs: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(
         default_factory=dict, description="prerequisite node -> weight (>= 0)"
     )
-    frontier: float = Field(ge=0, le=10, description="global best level at the start")
+    frontier: float = Field(ge=0.1, le=10, description="global best level at the start")
     frontier_growth: float = Field(0.1, ge=0, le=2, description="frontier advance, levels/year")
-    requirement: float = Field(gt=0, le=10, description="level sufficient for strategic use")
+    requirement: float = Field(ge=0.1, le=10, description="level sufficient for strategic use")
     difficulty: float = Field(
-        gt=0, le=MAX_MONEY, description="bn yuan per level of progress near the frontier"
+        ge=0.01,
+        le=MAX_MONEY,
+        description="bn yuan a year at which a fully able team gains `productivity` levels a year",
     )
     market_size: float = Field(ge=0, le=MAX_MONEY, description="domestic demand, bn yuan/year")
     market_growth: float = Field(0.05, ge=-0.5, le=1, description="market growth, share/year")
