@@ -253,10 +253,11 @@ def resolve(
     ------
     ScenarioError
         When the scenario is invalid, a regime or containment name is unknown,
-        a setting names no parameter or is out of range, or the scale is not positive.
+        a setting names no parameter or scenario input or is out of range, or the
+        scale is not positive.
     """
-    from innostate.model.params import Params
-    from innostate.scenario.build import apply_settings, check_choices
+    from innostate.scenario.build import check_choices
+    from innostate.scenario.override import split_settings
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -264,12 +265,12 @@ def resolve(
         scenario = rescale(scenario, scale)
     except ScenarioError as exc:
         raise _named_for_python(exc) from None
-    check_choices(scenario, regime, containment)
     chosen = {str(k): float(v) for k, v in (settings or {}).items()}
-    try:  # names and ranges checked before any run
-        apply_settings(Params(), chosen)
+    try:  # names and ranges checked before any run; scenario inputs set before hashing
+        scenario, _ = split_settings(scenario, chosen)
     except ScenarioError as exc:
         raise _named_for_python(exc) from None
+    check_choices(scenario, regime, containment)
     return RunInputs(
         scenario=scenario,
         regime=regime or scenario.regime.preset,
@@ -304,7 +305,8 @@ def simulate(
     containment
         Containment timeline: ``real`` (default), ``none`` or a variant of the scenario.
     settings
-        Parameters set by dotted path, e.g. ``{"regime.alignment": 0.5}``.
+        Parameters or scenario inputs set by dotted path, e.g.
+        ``{"regime.alignment": 0.5, "budgets.central.growth_after": 0.1}``.
     scale
         Multiply the synthetic populations (budgets unchanged), e.g. 0.05 for a
         quick look; levels differ from full scale, so compare like with like.
