@@ -530,15 +530,16 @@ def _problem(
     node = _deepest(tree, path)
     where = _position(node)
     base = origin(node)
+    message = shorten(message, 300)
     if base is not None:  # a value taken from the scenario this file extends
         at = f", line {where[0]}" if where else ""
-        message = f"{shorten(message, 300)} (this value comes from the base scenario {base}{at})"
+        message += f" (this value comes from the base scenario {shorten(base, 160)}{at})"
         fix += "; override it in this file"
         where = None
     return Problem(
         filename,
         shorten(dotted(path), 160),
-        shorten(message, 400),
+        message,
         fix,
         line=where[0] if where else None,
         column=where[1] if where else None,
@@ -701,8 +702,9 @@ def _position(node: yaml.Node | None) -> tuple[int, int] | None:
 
 
 def _deepest(tree: yaml.Node | None, path: tuple[PathPart, ...]) -> yaml.Node | None:
-    """The deepest node along ``path``: the key node of a mapping entry, else the value."""
-    node, found = tree, tree
+    """The node messages point at for ``path``: the key of the deepest mapping entry
+    reached, or the list or mapping where the path leaves the tree."""
+    node, found = tree, None
     for part in path:
         if node is None:
             break
@@ -718,7 +720,7 @@ def _deepest(tree: yaml.Node | None, path: tuple[PathPart, ...]) -> yaml.Node | 
             node = node.value[part]
         else:
             return found
-    return node if found is tree else found
+    return node if found is None else found
 
 
 def dotted(path: tuple[PathPart, ...]) -> str:
