@@ -462,7 +462,7 @@ def test_set_reaches_scenario_inputs_and_keys_the_run(tmp_path):
     )
     assert bad.exit_code == 2
     text = " ".join(bad.output.split())
-    assert "--set: budgets.central.values[2019]: negative budget -3" in text
+    assert "--set: budgets.central.values.2019: negative budget -3" in text
     assert "did you mean 'nodes.eda.difficulty'?" in text
 
 

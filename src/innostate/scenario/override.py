@@ -12,6 +12,7 @@ both; it is changed before its hash is computed, so the run store keys it.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import types
@@ -71,7 +72,8 @@ def split_settings(
         problems += exc.problems
     if inputs:
         data = scenario.model_dump()
-        failed = [_set(data, path, value, source) for path, value in inputs.items()]
+        named: dict[str, str] = {}  # field path as validation names it -> the --set path
+        failed = [_set(data, path, value, source, named) for path, value in inputs.items()]
         problems += [p for p in failed if p is not None]
         if any(p is None for p in failed):  # values are checked even when other paths fail
             from innostate.scenario.load import validate_data
@@ -79,20 +81,31 @@ def split_settings(
             try:
                 scenario = validate_data(data, source)
             except ScenarioError as exc:
-                problems += exc.problems
+                problems += [
+                    dataclasses.replace(p, path=named.get(p.path, p.path)) for p in exc.problems
+                ]
     if problems:
         raise ScenarioError(problems)
     return scenario, params
 
 
-def _set(data: dict[str, Any], path: str, value: float, source: str) -> Problem | None:
-    """Set ``path`` in scenario data to ``value``; a Problem when the path leads nowhere."""
+def _set(
+    data: dict[str, Any], path: str, value: float, source: str, named: dict[str, str]
+) -> Problem | None:
+    """Set ``path`` in scenario data to ``value``; a Problem when the path leads nowhere.
+
+    On success ``named`` maps the field's path as validation reports it
+    (``nodes[3].difficulty``) to ``path``, so that messages use the user's words.
+    """
+    from innostate.scenario.load import dotted
+
     parts = path.split(".")
     if parts[0] not in Scenario.model_fields:
         return _unknown(path, path, [], source)
     node: Any = data
     annotation: Any = Scenario
     done: list[str] = []
+    concrete: list[str | int] = []  # the same path with list positions, as validation has it
     key: Any
     for k, part in enumerate(parts):
         last = k == len(parts) - 1
@@ -141,11 +154,12 @@ def _set(data: dict[str, Any], path: str, value: float, source: str) -> Problem 
                     "set one of its values, e.g. budgets.central.growth_after=0.1",
                 )
             value, exact = float(value), isinstance(old, int) and not isinstance(old, bool)
-            node[key] = (
-                int(value) if exact and math.isfinite(value) and value.is_integer() else value
-            )
+            whole = exact and math.isfinite(value) and value.is_integer()
+            node[key] = int(value) if whole else value
+            named[dotted((*concrete, key))] = path
         else:
             node = node[key]
+            concrete.append(key)
     return None
 
 
