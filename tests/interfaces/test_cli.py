@@ -198,7 +198,7 @@ def test_set_overrides_parameters_by_dotted_path(tmp_path):
         ],
     )
     assert bad.exit_code == 2
-    for text in ("did you mean 'rnd.productivity'?", "3 is out of range", "expected PATH=NUMBER"):
+    for text in ("did you mean 'rnd.productivity'?", "3 is out of range", "expected PATH=VALUE"):
         assert text in bad.output
 
 
@@ -485,3 +485,20 @@ def test_compare_with_a_scenario_setting_runs_every_cell_with_it(tmp_path):
     keys = [r["key"] for r in records]
     assert len(keys) == 4 and all(k["settings"] == {"nodes.eda.difficulty": 5.0} for k in keys)
     assert all(k["scenario_hash"] != load_tiny_hash() for k in keys)
+
+
+def test_set_takes_text_for_dates_and_names_of_the_scenario(tmp_path):
+    args = ["run", "tiny", "-q", "--no-report", "--out", str(tmp_path)]
+    moved = runner.invoke(app, [*args, "--set", "containment.rules_2022.date=2024Q4"])
+    assert moved.exit_code == 0, moved.output
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["settings"] == {"containment.rules_2022.date": "2024Q4"}
+    events = {e["id"]: e for e in manifest["key"]["containment"]["events"]}
+    assert events["rules_2022"]["date"] == "2024Q4"
+    bad = runner.invoke(
+        app, [*args, "--fresh", "--set", "regime.alignment=high", "--set", "nodes.eda.frontier=x"]
+    )
+    assert bad.exit_code == 2
+    text = " ".join(bad.output.split())
+    assert "regime.alignment: 'high' is not a number" in text
+    assert "nodes.eda.frontier: 'x' is not a number" in text

@@ -106,3 +106,22 @@ def test_python_api_names_the_settings_argument(tiny):
     with pytest.raises(ScenarioError) as info:
         resolve(tiny, settings={"budgets.central.values.2019": -1})
     assert info.value.problems[0].file == "settings"
+
+
+def test_text_settings_are_read_as_yaml_scalars(tiny):
+    changed, params = split_settings(
+        tiny,
+        {
+            "containment.rules_2022.date": "2022-12-01",
+            "regime.preset": "market_led",
+            "actors.champion.entity_listed": "true",
+            "calendar.end": "2027Q4",
+        },
+    )
+    assert params == {}
+    assert next(e for e in changed.containment if e.id == "rules_2022").date == "2022-12-01"
+    assert changed.regime.preset == "market_led" and changed.calendar.end == "2027Q4"
+    assert next(a for a in changed.actors if a.id == "champion").entity_listed is True
+    problems = refused(tiny, {"calendar.end": "2300Q1", "regime.alignment": "high"})
+    assert any(p.path == "calendar.end" and "outside 1900..2200" in p.message for p in problems)
+    assert any(p.path == "regime.alignment" and "not a number" in p.message for p in problems)

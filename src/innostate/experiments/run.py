@@ -31,6 +31,7 @@ from innostate.scenario.build import World, build
 from innostate.scenario.calendar import step_label
 from innostate.scenario.errors import ScenarioError
 from innostate.scenario.load import load_scenario, rescale
+from innostate.scenario.override import Setting
 from innostate.scenario.schema import Scenario
 
 
@@ -93,7 +94,7 @@ class Result:
         if m.get("population_scale", 1.0) != 1.0:
             parts.append(f"population scale {m['population_scale']:g}")
         if m.get("settings"):
-            parts.append(", ".join(f"{k}={v:g}" for k, v in m["settings"].items()))
+            parts.append(", ".join(f"{k}={shown(v)}" for k, v in m["settings"].items()))
         return ", ".join(parts)
 
     def __repr__(self) -> str:
@@ -169,7 +170,7 @@ class RunInputs:
     regime: str
     containment: str
     seed: int
-    settings: dict[str, float]
+    settings: dict[str, Setting]
 
     def key(self) -> dict[str, Any]:
         """The run's key: every input that decides its tables, as JSON-ready data.
@@ -217,6 +218,11 @@ class RunInputs:
         return base
 
 
+def shown(value: Setting) -> str:
+    """A setting's value as written in labels: numbers short (0.5, 1e+03), text as is."""
+    return value if isinstance(value, str) else f"{value:g}"
+
+
 def _named_for_python(exc: ScenarioError) -> ScenarioError:
     """The same problems, naming the Python argument instead of the command-line option."""
     names = {"--set": "settings", "--scale": "scale"}
@@ -244,7 +250,7 @@ def resolve(
     regime: str | None = None,
     containment: str | None = None,
     seed: int | None = None,
-    settings: dict[str, float] | None = None,
+    settings: dict[str, Setting] | None = None,
     scale: float | None = None,
 ) -> RunInputs:
     """Resolve a run's inputs: load the scenario, apply the scale, check every choice.
@@ -265,7 +271,7 @@ def resolve(
         scenario = rescale(scenario, scale)
     except ScenarioError as exc:
         raise _named_for_python(exc) from None
-    chosen = {str(k): float(v) for k, v in (settings or {}).items()}
+    chosen = {str(k): v if isinstance(v, str) else float(v) for k, v in (settings or {}).items()}
     try:  # names and ranges checked before any run; scenario inputs set before hashing
         scenario, _ = split_settings(scenario, chosen)
     except ScenarioError as exc:
@@ -286,7 +292,7 @@ def simulate(
     seed: int | None = None,
     on_step: Callable[[int, int], None] | None = None,
     containment: str | None = None,
-    settings: dict[str, float] | None = None,
+    settings: dict[str, Setting] | None = None,
     scale: float | None = None,
 ) -> Result:
     """Run one simulation.

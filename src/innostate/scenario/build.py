@@ -52,7 +52,7 @@ def build(
     regime: str | None = None,
     seed: int | None = None,
     containment: str | None = None,
-    settings: dict[str, float] | None = None,
+    settings: dict[str, float | str] | None = None,
 ) -> World:
     """Turn a scenario into model state.
 
@@ -75,7 +75,7 @@ def build(
     # settings of scenario inputs are already in the scenario (see resolve); the rest here
     from innostate.scenario.override import parameter_paths
 
-    chosen = {k: v for k, v in (settings or {}).items() if k in parameter_paths()}
+    chosen = {k: float(v) for k, v in (settings or {}).items() if k in parameter_paths()}
     params = apply_settings(apply_overrides(params, {"regime": regime_params}), chosen)
     run_seed = scenario.seed if seed is None else seed
     rng = np.random.default_rng(np.random.SeedSequence([run_seed, 0x5EED]))

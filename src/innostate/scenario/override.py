@@ -5,7 +5,8 @@ A path naming a model parameter (``regime.alignment``, ``rnd.productivity``; see
 scenario field sets that scenario input: ``budgets.central.growth_after``,
 ``budgets.central.values.2027`` (a new year is added), ``population_scale``,
 ``nodes.euv_lithography.difficulty`` (entries of lists are addressed by their id,
-or by position in lists without ids, e.g. ``populations.0.count``). The changed
+or by position in lists without ids, e.g. ``populations.0.count``); text values
+are read as YAML scalars (``containment.rules_2022.date=2024Q4``). The changed
 scenario is validated exactly like a file, so a negative budget is refused in
 both; it is changed before its hash is computed, so the run store keys it.
 """
@@ -13,6 +14,7 @@ both; it is changed before its hash is computed, so the run store keys it.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
 import math
 import types
@@ -20,10 +22,13 @@ import typing
 from functools import cache
 from typing import Any
 
+import yaml
 from pydantic import BaseModel
 
 from innostate.scenario.errors import Problem, ScenarioError
 from innostate.scenario.schema import Scenario
+
+Setting = float | str  # a number, or text for scenario inputs such as dates
 
 
 @cache
@@ -35,7 +40,7 @@ def parameter_paths() -> frozenset[str]:
 
 
 def split_settings(
-    scenario: Scenario, settings: dict[str, float], source: str = "--set"
+    scenario: Scenario, settings: dict[str, Setting], source: str = "--set"
 ) -> tuple[Scenario, dict[str, float]]:
     """Apply the scenario-input settings to a scenario; check and return the parameter ones.
 
@@ -44,7 +49,8 @@ def split_settings(
     scenario
         A validated scenario.
     settings
-        Dotted path -> value, parameters and scenario inputs mixed.
+        Dotted path -> value, parameters and scenario inputs mixed; a text value
+        is read as a YAML scalar (``2024Q4``, ``2022-10-07``, ``true``, ``market_led``).
     source
         How messages name the settings (``--set`` on the command line).
 
@@ -63,9 +69,14 @@ def split_settings(
     from innostate.model.params import Params
     from innostate.scenario.build import apply_settings
 
-    params = {k: v for k, v in settings.items() if k in parameter_paths()}
-    inputs = {k: v for k, v in settings.items() if k not in params}
-    problems: list[Problem] = []
+    paths = parameter_paths()
+    params = {k: float(v) for k, v in settings.items() if k in paths and not isinstance(v, str)}
+    inputs = {k: v for k, v in settings.items() if k not in paths}
+    problems: list[Problem] = [
+        Problem(source, k, f"'{v[:40]}' is not a number", "give a number, e.g. 0.5")
+        for k, v in settings.items()
+        if k in paths and isinstance(v, str)
+    ]
     try:
         apply_settings(Params(), params)
     except ScenarioError as exc:
@@ -90,7 +101,7 @@ def split_settings(
 
 
 def _set(
-    data: dict[str, Any], path: str, value: float, source: str, named: dict[str, str]
+    data: dict[str, Any], path: str, value: Setting, source: str, named: dict[str, str]
 ) -> Problem | None:
     """Set ``path`` in scenario data to ``value``; a Problem when the path leads nowhere.
 
@@ -153,14 +164,25 @@ def _set(
                     "not a number",
                     "set one of its values, e.g. budgets.central.growth_after=0.1",
                 )
-            value, exact = float(value), isinstance(old, int) and not isinstance(old, bool)
-            whole = exact and math.isfinite(value) and value.is_integer()
-            node[key] = int(value) if whole else value
+            node[key] = _typed(value, old)
             named[dotted((*concrete, key))] = path
         else:
             node = node[key]
             concrete.append(key)
     return None
+
+
+def _typed(value: Setting, old: Any) -> Any:
+    """A setting as the scenario holds it: whole numbers for integer fields, text as YAML."""
+    if isinstance(value, str):
+        try:  # 2024Q4 stays text, 2022-10-07 becomes a date, true a boolean, 3 a number
+            read = yaml.safe_load(value)
+        except yaml.YAMLError:
+            return value
+        return read if isinstance(read, str | int | float | bool | datetime.date) else value
+    value = float(value)
+    exact = isinstance(old, int) and not isinstance(old, bool)
+    return int(value) if exact and math.isfinite(value) and value.is_integer() else value
 
 
 def _unwrap(annotation: Any) -> Any:

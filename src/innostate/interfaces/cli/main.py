@@ -17,6 +17,7 @@ from innostate.experiments.store import DamagedRecordWarning, StoreError
 from innostate.scenario.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
+    from innostate.scenario.override import Setting
     from innostate.scenario.schema import Scenario
 
 app = typer.Typer(
@@ -113,21 +114,27 @@ def _refuse(exc: Exception) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _settings(items: list[str], scenario: Scenario) -> dict[str, float]:
-    """Parse ``--set path=value`` options and check them against the scenario."""
-    parsed, problems = {}, []
+def _settings(items: list[str], scenario: Scenario) -> dict[str, Setting]:
+    """Parse ``--set path=value`` options and check them against the scenario.
+
+    Values are numbers, or text for scenario inputs that are not numbers
+    (``--set containment.rules_2022.date=2024Q4``).
+    """
+    parsed: dict[str, Setting] = {}
+    problems = []
     for item in items:
         path, sep, text = item.partition("=")
-        try:
-            if not sep:
-                raise ValueError
-            parsed[path.strip()] = float(text)
-        except ValueError:
+        if not sep or not path.strip():
             problems.append(
                 Problem(
-                    "--set", item, "expected PATH=NUMBER", "write e.g. --set regime.alignment=0.5"
+                    "--set", item, "expected PATH=VALUE", "write e.g. --set regime.alignment=0.5"
                 )
             )
+            continue
+        try:
+            parsed[path.strip()] = float(text)
+        except ValueError:
+            parsed[path.strip()] = text.strip()
     from innostate.scenario.override import split_settings
 
     try:  # checked here too, so that the messages name the --set option
