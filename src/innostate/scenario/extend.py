@@ -276,7 +276,7 @@ def expand(templates: Any, own: Node, merged: dict[str, Any], filename: str) -> 
             )
     if problems:
         raise ScenarioError(problems)
-    entries = own_entries(own)
+    entries = _own_entries(own)
     out = []
     for i, event in enumerate(events):
         node = yaml.representer.SafeRepresenter().represent_data(event)
@@ -310,7 +310,7 @@ def _outside(date: str, calendar: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def own_entries(own: Node) -> list[Node]:
+def _own_entries(own: Node) -> list[Node]:
     """The entries of a file's ``whatif`` list, as YAML nodes."""
     value = _field(own, "whatif")
     return list(value.value) if isinstance(value, yaml.SequenceNode) else []
