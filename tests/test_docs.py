@@ -41,3 +41,17 @@ def test_ci_runs_the_readme_test_command():
     commands = [line for line in ci.splitlines() if line and not line.startswith("#")]
     assert commands[-1] == TEST_COMMAND
     assert not any("apt-get" in line or "pytest" in line for line in commands)
+
+
+def test_the_readme_what_if_file_is_valid(tmp_path):
+    from innostate import load_scenario
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## What-ifs in two lines", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "lift-2027.yaml"
+    path.write_text(block, encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.name == "lift-2027"
+    added = [e for e in scenario.containment if e.id.startswith("whatif_")]
+    assert [e.kind for e in added] == ["item_control", "entity_delisting"]

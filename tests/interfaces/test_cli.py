@@ -198,7 +198,7 @@ def test_set_overrides_parameters_by_dotted_path(tmp_path):
         ],
     )
     assert bad.exit_code == 2
-    for text in ("did you mean 'rnd.productivity'?", "3 is out of range", "expected PATH=NUMBER"):
+    for text in ("did you mean 'rnd.productivity'?", "3 is out of range", "expected PATH=VALUE"):
         assert text in bad.output
 
 
@@ -416,3 +416,89 @@ def test_params_filters_by_path_and_shows_a_table():
     assert "0 to 1" in table.output and "rnd.productivity" not in table.output
     none = runner.invoke(app, ["params", "no_such_thing"])
     assert none.exit_code == 2 and "No parameter path contains 'no_such_thing'" in none.output
+
+
+def test_run_of_a_what_if_file_that_extends_a_built_in(tmp_path):
+    what_if = tmp_path / "lift2027.yaml"
+    what_if.write_text(
+        "extends: tiny\n"
+        "whatif:\n"
+        "  - lift_item_controls: {nodes: [logic_chip, lithography], date: 2027Q1}\n"
+    )
+    assert runner.invoke(app, ["validate", str(what_if)]).exit_code == 0
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["run", str(what_if), "-q", "--no-report", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario"] == "lift2027"
+    events = manifest["key"]["containment"]["events"]
+    assert events[-1]["id"] == "whatif_1_lift_item_controls"
+    assert events[-1]["nodes"] == {"logic_chip": 1.0, "lithography": 1.0}
+
+
+def test_a_broken_what_if_names_the_child_file_and_exits_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: tiny\nnodes:\n  - {id: eda, difficulty: -1}\n")
+    result = runner.invoke(app, ["run", str(bad), "-q", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert f"{bad}:3" in text and "nodes[0].difficulty: -1 is out of range" in text
+    assert "This is a bug" not in result.output
+
+
+def test_set_reaches_scenario_inputs_and_keys_the_run(tmp_path):
+    args = ["run", "tiny", "-q", "--no-report", "--out", str(tmp_path)]
+    ok = runner.invoke(app, [*args, "--set", "budgets.central.growth_after=0.2"])
+    assert ok.exit_code == 0, ok.output
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["settings"] == {"budgets.central.growth_after": 0.2}
+    assert manifest["key"]["scenario_hash"] != load_tiny_hash()
+    # the same folder without the setting: another scenario, refused
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 2 and "budgets" in refused.output
+    bad = runner.invoke(
+        app,
+        [*args, "--set", "budgets.central.values.2019=-3", "--set", "nodes.eda.dificulty=3"],
+    )
+    assert bad.exit_code == 2
+    text = " ".join(bad.output.split())
+    assert "--set: budgets.central.values.2019: negative budget -3" in text
+    assert "did you mean 'nodes.eda.difficulty'?" in text
+
+
+def load_tiny_hash():
+    from innostate import load_scenario
+    from innostate.experiments.run import scenario_hash
+
+    return scenario_hash(load_scenario("tiny"))
+
+
+def test_compare_with_a_scenario_setting_runs_every_cell_with_it(tmp_path):
+    grid = ["--regimes", "new_national_system", "--containment", "real,none", "--replicates", "2"]
+    setting = ["--set", "nodes.eda.difficulty=5"]
+    result = runner.invoke(
+        app,
+        ["compare", "tiny", *grid, *setting, "--workers", "1", "--out", str(tmp_path), "-q"],
+    )
+    assert result.exit_code == 0, result.output
+    records = [json.loads(p.read_text())["record"] for p in (tmp_path / "runs").glob("*.json")]
+    keys = [r["key"] for r in records]
+    assert len(keys) == 4 and all(k["settings"] == {"nodes.eda.difficulty": 5.0} for k in keys)
+    assert all(k["scenario_hash"] != load_tiny_hash() for k in keys)
+
+
+def test_set_takes_text_for_dates_and_names_of_the_scenario(tmp_path):
+    args = ["run", "tiny", "-q", "--no-report", "--out", str(tmp_path)]
+    moved = runner.invoke(app, [*args, "--set", "containment.rules_2022.date=2024Q4"])
+    assert moved.exit_code == 0, moved.output
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["settings"] == {"containment.rules_2022.date": "2024Q4"}
+    events = {e["id"]: e for e in manifest["key"]["containment"]["events"]}
+    assert events["rules_2022"]["date"] == "2024Q4"
+    bad = runner.invoke(
+        app, [*args, "--fresh", "--set", "regime.alignment=high", "--set", "nodes.eda.frontier=x"]
+    )
+    assert bad.exit_code == 2
+    text = " ".join(bad.output.split())
+    assert "regime.alignment: 'high' is not a number" in text
+    assert "nodes.eda.frontier: 'x' is not a number" in text

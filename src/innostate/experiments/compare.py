@@ -42,6 +42,7 @@ from innostate.experiments.store import (
     write_table,
 )
 from innostate.scenario.errors import Problem, ScenarioError
+from innostate.scenario.override import Setting
 from innostate.scenario.schema import Scenario
 
 # end-of-run indicators compared across cells: label and the direction that is better
@@ -162,7 +163,7 @@ def compare(
     out: str | Path | None = None,
     workers: int | None = None,
     on_run: Callable[[int, int], None] | None = None,
-    settings: dict[str, float] | None = None,
+    settings: dict[str, Setting] | None = None,
     scale: float | None = None,
     fresh: bool = False,
     executor: Executor | None = None,

@@ -31,6 +31,7 @@ from innostate.scenario.build import World, build
 from innostate.scenario.calendar import parse_month, step_label
 from innostate.scenario.errors import ScenarioError
 from innostate.scenario.load import load_scenario, rescale
+from innostate.scenario.override import Setting
 from innostate.scenario.schema import Scenario
 
 
@@ -93,7 +94,7 @@ class Result:
         if m.get("population_scale", 1.0) != 1.0:
             parts.append(f"population scale {m['population_scale']:g}")
         if m.get("settings"):
-            parts.append(", ".join(f"{k}={v:g}" for k, v in m["settings"].items()))
+            parts.append(", ".join(f"{k}={shown(v)}" for k, v in m["settings"].items()))
         return ", ".join(parts)
 
     def __repr__(self) -> str:
@@ -169,7 +170,7 @@ class RunInputs:
     regime: str
     containment: str
     seed: int
-    settings: dict[str, float]
+    settings: dict[str, Setting]
 
     def key(self) -> dict[str, Any]:
         """The run's key: every input that decides its tables, as JSON-ready data.
@@ -217,6 +218,11 @@ class RunInputs:
         return base
 
 
+def shown(value: Setting) -> str:
+    """A setting's value as written in labels: numbers short (0.5, 1e+03), text as is."""
+    return value if isinstance(value, str) else f"{value:g}"
+
+
 def _named_for_python(exc: ScenarioError) -> ScenarioError:
     """The same problems, naming the Python argument instead of the command-line option."""
     names = {"--set": "settings", "--scale": "scale"}
@@ -244,7 +250,7 @@ def resolve(
     regime: str | None = None,
     containment: str | None = None,
     seed: int | None = None,
-    settings: dict[str, float] | None = None,
+    settings: dict[str, Setting] | None = None,
     scale: float | None = None,
 ) -> RunInputs:
     """Resolve a run's inputs: load the scenario, apply the scale, check every choice.
@@ -253,10 +259,11 @@ def resolve(
     ------
     ScenarioError
         When the scenario is invalid, a regime or containment name is unknown,
-        a setting names no parameter or is out of range, or the scale is not positive.
+        a setting names no parameter or scenario input or is out of range, or the
+        scale is not positive.
     """
-    from innostate.model.params import Params
-    from innostate.scenario.build import apply_settings, check_choices
+    from innostate.scenario.build import check_choices
+    from innostate.scenario.override import split_settings
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -264,12 +271,12 @@ def resolve(
         scenario = rescale(scenario, scale)
     except ScenarioError as exc:
         raise _named_for_python(exc) from None
-    check_choices(scenario, regime, containment)
-    chosen = {str(k): float(v) for k, v in (settings or {}).items()}
-    try:  # names and ranges checked before any run
-        apply_settings(Params(), chosen)
+    chosen = {str(k): v if isinstance(v, str) else float(v) for k, v in (settings or {}).items()}
+    try:  # names and ranges checked before any run; scenario inputs set before hashing
+        scenario, _ = split_settings(scenario, chosen)
     except ScenarioError as exc:
         raise _named_for_python(exc) from None
+    check_choices(scenario, regime, containment)
     return RunInputs(
         scenario=scenario,
         regime=regime or scenario.regime.preset,
@@ -285,7 +292,7 @@ def simulate(
     seed: int | None = None,
     on_step: Callable[[int, int], None] | None = None,
     containment: str | None = None,
-    settings: dict[str, float] | None = None,
+    settings: dict[str, Setting] | None = None,
     scale: float | None = None,
 ) -> Result:
     """Run one simulation.
@@ -304,7 +311,8 @@ def simulate(
     containment
         Containment timeline: ``real`` (default), ``none`` or a variant of the scenario.
     settings
-        Parameters set by dotted path, e.g. ``{"regime.alignment": 0.5}``.
+        Parameters or scenario inputs set by dotted path, e.g.
+        ``{"regime.alignment": 0.5, "budgets.central.growth_after": 0.1}``.
     scale
         Multiply the synthetic populations (budgets unchanged), e.g. 0.05 for a
         quick look; levels differ from full scale, so compare like with like.

@@ -52,14 +52,15 @@ def build(
     regime: str | None = None,
     seed: int | None = None,
     containment: str | None = None,
-    settings: dict[str, float] | None = None,
+    settings: dict[str, float | str] | None = None,
 ) -> World:
     """Turn a scenario into model state.
 
     ``regime`` replaces the scenario's preset (keeping its overrides);
     ``seed`` replaces its seed; ``containment`` picks a containment timeline
     (``real``, the default, ``none`` or one of the scenario's variants);
-    ``settings`` sets parameters by dotted path (``regime.alignment``) last.
+    ``settings`` sets parameters by dotted path (``regime.alignment``) last;
+    paths of scenario inputs among them are skipped (``resolve`` applies those).
     Synthetic populations are drawn from a stream spawned from the seed,
     separate from the run's own streams.
     """
@@ -71,7 +72,11 @@ def build(
     user = {name: (spec.base, _given(spec.overrides)) for name, spec in scenario.regimes.items()}
     params = apply_overrides(Params(), _given(scenario.parameters))
     regime_params = regime_from(regime_name, user, _given(scenario.regime.overrides))
-    params = apply_settings(apply_overrides(params, {"regime": regime_params}), settings or {})
+    # settings of scenario inputs are already in the scenario (see resolve); the rest here
+    from innostate.scenario.override import parameter_paths
+
+    chosen = {k: float(v) for k, v in (settings or {}).items() if k in parameter_paths()}
+    params = apply_settings(apply_overrides(params, {"regime": regime_params}), chosen)
     run_seed = scenario.seed if seed is None else seed
     rng = np.random.default_rng(np.random.SeedSequence([run_seed, 0x5EED]))
 

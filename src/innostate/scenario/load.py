@@ -231,7 +231,21 @@ def parse_scenario(text: str, filename: str = "<scenario>") -> Scenario:
         With every problem found.
     """
     raw, tree = read_yaml(text, filename)
+    if "extends" in raw or "whatif" in raw:
+        from innostate.scenario.extend import compose
+
+        raw, tree = compose(raw, tree, filename)  # type: ignore[arg-type]
     return validate_data(raw, filename, tree)
+
+
+def construct(tree: yaml.Node) -> dict[str, Any]:
+    """The data of a composed (possibly merged) YAML mapping tree."""
+    loader = _Loader("")
+    try:
+        data: dict[str, Any] = loader.construct_document(tree)
+    finally:
+        loader.dispose()
+    return data
 
 
 def validate_data(
@@ -513,11 +527,21 @@ def _brief(value: Any, limit: int) -> str:
 def _problem(
     filename: str, tree: yaml.Node | None, path: tuple[PathPart, ...], message: str, fix: str
 ) -> Problem:
-    where = locate(tree, path)
+    from innostate.scenario.extend import origin
+
+    node = _deepest(tree, path)
+    where = _position(node)
+    base = origin(node)
+    message = shorten(message, 300)
+    if base is not None:  # a value taken from the scenario this file extends
+        at = f", line {where[0]}" if where else ""
+        message += f" (this value comes from the base scenario {shorten(base, 160)}{at})"
+        fix += "; override it in this file"
+        where = None
     return Problem(
         filename,
         shorten(dotted(path), 160),
-        shorten(message, 300),
+        message,
         fix,
         line=where[0] if where else None,
         column=where[1] if where else None,
@@ -670,26 +694,35 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 
 def locate(tree: yaml.Node | None, path: tuple[PathPart, ...]) -> tuple[int, int] | None:
     """Line and column (1-based) of the deepest node along ``path`` in a composed YAML tree."""
+    return _position(_deepest(tree, path))
+
+
+def _position(node: yaml.Node | None) -> tuple[int, int] | None:
+    if node is None:
+        return None
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _deepest(tree: yaml.Node | None, path: tuple[PathPart, ...]) -> yaml.Node | None:
+    """The node messages point at for ``path``: the key of the deepest mapping entry
+    reached, or the list or mapping where the path leaves the tree."""
     node, found = tree, None
     for part in path:
         if node is None:
             break
-        found = (node.start_mark.line + 1, node.start_mark.column + 1)
+        found = node
         if isinstance(node, yaml.MappingNode):
             match = [(k, v) for k, v in node.value if str(k.value) == str(part)]
             if not match:
                 return found
-            key, node = match[0]
-            found = (key.start_mark.line + 1, key.start_mark.column + 1)
+            found, node = match[0]
         elif (
             isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
         ):
             node = node.value[part]
         else:
             return found
-    if node is not None and found is None:
-        found = (node.start_mark.line + 1, node.start_mark.column + 1)
-    return found
+    return node if found is None else found
 
 
 def dotted(path: tuple[PathPart, ...]) -> str:

@@ -332,4 +332,6 @@ def vocabulary() -> set[str]:
         walk(group)
     walk(ParameterOverrides)
     walk(RegimeOverrides)
+    # what-if keys (innostate.scenario.extend), read before the schema sees the file
+    words |= {"extends", "whatif", "lift_item_controls", "delist", "escalate", "remove", "access"}
     return words

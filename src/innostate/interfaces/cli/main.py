@@ -6,7 +6,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -15,6 +15,10 @@ from rich.table import Table
 from innostate.data import DEFAULT_SCENARIO, builtin_text, describe_builtin, list_builtin
 from innostate.experiments.store import DamagedRecordWarning, StoreError
 from innostate.scenario.errors import Problem, ScenarioError
+
+if TYPE_CHECKING:
+    from innostate.scenario.override import Setting
+    from innostate.scenario.schema import Scenario
 
 app = typer.Typer(
     name="innostate",
@@ -57,7 +61,11 @@ def run(
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
     settings: Annotated[
         list[str] | None,
-        typer.Option("--set", help="set a parameter, e.g. --set regime.alignment=0.5 (repeatable)"),
+        typer.Option(
+            "--set",
+            help="set a parameter or scenario input, e.g. --set regime.alignment=0.5 or "
+            "--set budgets.central.growth_after=0.1 (repeatable)",
+        ),
     ] = None,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="replace a run of other inputs in the output folder")
@@ -76,7 +84,7 @@ def run(
 
     try:
         loaded = rescale(load_scenario(scenario), scale)
-        inputs = resolve(loaded, regime, containment, seed, _settings(settings or []))
+        inputs = resolve(loaded, regime, containment, seed, _settings(settings or [], loaded))
         folder = out_dir or Path("runs") / inputs.folder_name()
         with folder_lock(folder):  # fails on a bad folder before computing
             check_folder(folder, inputs.key(), fresh)
@@ -106,26 +114,31 @@ def _refuse(exc: Exception) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _settings(items: list[str]) -> dict[str, float]:
-    """Parse ``--set path=value`` options; malformed ones are input problems."""
-    parsed, problems = {}, []
+def _settings(items: list[str], scenario: Scenario) -> dict[str, Setting]:
+    """Parse ``--set path=value`` options and check them against the scenario.
+
+    Values are numbers, or text for scenario inputs that are not numbers
+    (``--set containment.rules_2022.date=2024Q4``).
+    """
+    parsed: dict[str, Setting] = {}
+    problems = []
     for item in items:
         path, sep, text = item.partition("=")
-        try:
-            if not sep:
-                raise ValueError
-            parsed[path.strip()] = float(text)
-        except ValueError:
+        if not sep or not path.strip():
             problems.append(
                 Problem(
-                    "--set", item, "expected PATH=NUMBER", "write e.g. --set regime.alignment=0.5"
+                    "--set", item, "expected PATH=VALUE", "write e.g. --set regime.alignment=0.5"
                 )
             )
-    from innostate.model.params import Params
-    from innostate.scenario.build import apply_settings
+            continue
+        try:
+            parsed[path.strip()] = float(text)
+        except ValueError:
+            parsed[path.strip()] = text.strip()
+    from innostate.scenario.override import split_settings
 
     try:  # checked here too, so that the messages name the --set option
-        apply_settings(Params(), parsed)
+        split_settings(scenario, parsed)
     except ScenarioError as exc:
         problems += exc.problems
     if problems:  # the malformed ones and the well-formed ones' problems in one message
@@ -395,7 +408,9 @@ def compare(
     ] = None,
     settings: Annotated[
         list[str] | None,
-        typer.Option("--set", help="set a parameter in every run, e.g. --set rnd.noise=0"),
+        typer.Option(
+            "--set", help="set a parameter or scenario input in every run, e.g. --set rnd.noise=0"
+        ),
     ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
     fresh: Annotated[
@@ -422,7 +437,7 @@ def compare(
         names = _names(regimes, "--regimes", "new_national_system,market_led")
         timelines = _names(containment, "--containment", "real,none")
         loaded = rescale(load_scenario(scenario), scale)
-        inputs = resolve(loaded, seed=seed, settings=_settings(settings or []))
+        inputs = resolve(loaded, seed=seed, settings=_settings(settings or [], loaded))
         folder = out_dir or Path("runs") / inputs.folder_name("compare")
         with warnings.catch_warnings():  # damaged records: say so, then run them again
             warnings.simplefilter("always", DamagedRecordWarning)

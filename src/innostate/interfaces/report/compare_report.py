@@ -154,7 +154,9 @@ def _caveats(result: Comparison) -> str:
         ),
     ]
     if d.get("settings"):
-        shown = ", ".join(f"{k}={v:g}" for k, v in d["settings"].items())
+        shown = ", ".join(
+            f"{k}={v}" if isinstance(v, str) else f"{k}={v:g}" for k, v in d["settings"].items()
+        )
         items.append(f"Parameters set for every run: {shown}.")
     inner = "".join(f"<li>{html.escape(text)}</li>" for text in items)
     return f'<div class="caveats" id="caveats"><b>Read with care</b><ul>{inner}</ul></div>'
