@@ -52,7 +52,12 @@ def test_scenario_inputs_are_set_and_parameters_returned(tiny):
             ">= 0",
         ),
         ({"budgets.central.growth_after": float("nan")}, "", "not a finite number", "finite"),
-        ({"nodes.logic_chip.difficulty": 0}, "nodes.logic_chip.difficulty", "out of range", ">= 0.01"),
+        (
+            {"nodes.logic_chip.difficulty": 0},
+            "nodes.logic_chip.difficulty",
+            "out of range",
+            ">= 0.01",
+        ),
         ({"population_scale": 50}, "population_scale", "out of range", "<= 10"),
         (
             {"nodes.logic_chp.difficulty": 2},
