@@ -17,6 +17,8 @@ def test_run_writes_tables_summary_manifest_and_prints_headlines(tmp_path):
     result = runner.invoke(app, ["run", "tiny", "--out", str(tmp_path), "--quiet"])
     assert result.exit_code == 0, result.output
     assert "self-reliance index" in result.output and "breakthroughs" in result.output
+    # money not spent is a result: what lapsed and what is still held are shown
+    assert "lapsed to the treasury" in result.output and "held at the end" in result.output
     for name in (
         "nodes",
         "areas",

@@ -223,6 +223,11 @@ def _headline(summary: dict[str, Any], title: str) -> None:
             (f"  committed from {k} (bn yuan)", f"{v:,.1f}")
             for k, v in summary["money_by_source_bn"].items()
         ],
+        ("lapsed to the treasury, unspent (bn yuan)", f"{summary['lapsed_bn']:,.1f}"),
+        (
+            "held at the end, not yet spent (bn yuan)",
+            f"{sum(summary['idle_end_bn'].values()):,.1f}",
+        ),
         (
             "waste: cut or duplicate projects (bn yuan)",
             f"{summary['waste_bn']:,.1f} ({100 * summary['waste_share']:.1f}%)",
