@@ -315,13 +315,11 @@ def _malformed(exc: yaml.YAMLError, filename: str) -> Problem:
     reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     if "nesting depth" in str(reason):  # newer libyaml stops deep nesting itself
         return _too_deep(filename, mark)
-    return Problem(
+    return _at(
         filename,
-        "",
+        mark,
         f"malformed YAML: {shorten(reason, 160)}",
         "correct the YAML syntax at that line (indentation, a missing ':' or quote)",
-        line=mark.line + 1 if mark else None,
-        column=mark.column + 1 if mark else None,
     )
 
 
@@ -359,11 +357,21 @@ def _unreadable(tree: yaml.Node, filename: str, exc: Exception) -> Problem:
 
 
 def _too_deep(filename: str, mark: Any) -> Problem:
+    return _at(
+        filename,
+        mark,
+        f"values are nested more than {MAX_DEPTH} levels deep",
+        "a scenario nests about 6 levels: check the brackets and indentation",
+    )
+
+
+def _at(filename: str, mark: Any, message: str, fix: str) -> Problem:
+    """A whole-file problem placed at a YAML mark (line and column), if there is one."""
     return Problem(
         filename,
         "",
-        f"values are nested more than {MAX_DEPTH} levels deep",
-        "a scenario nests about 6 levels: check the brackets and indentation",
+        message,
+        fix,
         line=mark.line + 1 if mark else None,
         column=mark.column + 1 if mark else None,
     )

@@ -21,12 +21,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
-from innostate.model.codebook import ACTOR_KINDS, OWNERSHIPS, SOURCES
+from innostate.model.codebook import ACTOR_KINDS, EVENT_KINDS, OWNERSHIPS, SOURCES
 from innostate.model.params import Params, Regime
 
 ActorKind = Literal[ACTOR_KINDS]  # type: ignore[valid-type]
 Ownership = Literal[OWNERSHIPS]  # type: ignore[valid-type]
-EventKind = Literal["item_control", "entity_listing", "entity_delisting", "talent_restriction"]
+EventKind = Literal[EVENT_KINDS]  # type: ignore[valid-type]
 BudgetChannel = Literal[SOURCES]  # type: ignore[valid-type]
 
 

@@ -59,13 +59,14 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
 
     levels = a.cap_level.ravel()  # a view: the table is contiguous
     actor, node = used // k, a.cap_node.ravel()[used]
+    d_eff = difficulty(state, rp)
     listed = a.entity_listed[actor]
     old = levels[used]
     gain = progress(
         rp,
         state.dt,
         pooled[used],
-        difficulty(state, rp)[node],
+        d_eff[node],
         old,
         n.frontier[node],
         a.talent[actor],
@@ -84,7 +85,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         # project against it, so splitting money does not change the verdict, while a
         # project whose team works better (throttle, efficiency) than its lead's other
         # spending on the node scores better
-        ideal = yearly_gain(rp, pooled[key_p] / state.dt, difficulty(state, rp)[node_p]) * state.dt
+        ideal = yearly_gain(rp, pooled[key_p] / state.dt, d_eff[node_p]) * state.dt
         money_share = money[: rows.size] / pooled[key_p]
         state.projects.expected[rows] += params.programmes.ambition * ideal * money_share
         _spillover(state, rp, rows, levels[key_p])
