@@ -422,6 +422,14 @@ class AdoptionParams:
         "share/year",
         "gap to frontier a supplier closes in a year making all sales of a node bought at home",
     )
+    codevelopment: float = param(
+        0.05,
+        0,
+        1,
+        "yuan/yuan",
+        "development money users cut off from foreign supply pay their domestic suppliers "
+        "per yuan they buy from them",
+    )
 
 
 @dataclass(frozen=True)
@@ -443,7 +451,11 @@ class EvaluationParams:
         0.4, 0, 2, "score", "largest upward bias of a report with no monitoring"
     )
     application_revenue_ratio: float = param(
-        0.5, 0.01, 100, "yuan/yuan", "revenue per yuan spent that earns a full application score"
+        0.5,
+        0.01,
+        100,
+        "yuan/yuan",
+        "domestic sales a project promises to add per yuan it spends (full application score)",
     )
     reputation_rate: float = param(0.3, 0, 1, "share", "weight of the latest review in reputation")
 

@@ -115,6 +115,14 @@ class Projects:
     # money bought a fully able team, accrued each step (reviews compare progress with it)
     expected: Floats
     revenue: Floats  # lead's revenue on the node while the project ran
+    # application (adoption.record_uptake): the supplier carrying the project's result to
+    # users, its market share and level at the project's first step, the domestic sales it
+    # added since then (signed, bn yuan per real firm) and the part of them due to the project
+    base_share: Floats
+    base_level: Floats
+    base_usable: Floats  # usability of the node's domestic supply at the project's first step
+    added_sales: Floats
+    uptake: Floats
     efficiency: Floats  # consortium efficiency multiplier on R&D
     race: Ints  # horse-race group id, -1 otherwise
     duplicate: Bools
@@ -241,6 +249,11 @@ def empty_projects(capacity: int, members: int) -> Projects:
         target=floats(),
         expected=floats(),
         revenue=floats(),
+        base_share=floats(),
+        base_level=floats(),
+        base_usable=floats(),
+        added_sales=floats(),
+        uptake=floats(),
         efficiency=np.ones(capacity),
         race=ints(),
         duplicate=np.zeros(capacity, dtype=bool),

@@ -1,14 +1,14 @@
 import numpy as np
 
 from innostate.model.codebook import INSTRUMENT, SOURCE, STATUS
-from innostate.model.mechanisms import evaluation
+from innostate.model.mechanisms import adoption, evaluation
 from innostate.model.state import add_projects
 
-from factory import actor, rng, world
+from factory import actor, node, rng, world
 
 
-def _prototype(application_weight: float):
-    """A project on track technically whose result has no users (no revenue)."""
+def _prototype(application_weight: float, usable: float = 1.0):
+    """A project on track technically whose result has no users (no uptake)."""
     w = world(
         actors=[actor("lab", kind="research_institute", capabilities={"a": 4.0})],
         regime={
@@ -35,6 +35,7 @@ def _prototype(application_weight: float):
     s.step = p.next_review[0] = 3
     p.progress[0], p.spent[0], p.budget[0] = 0.4, 2.0, 6.0
     p.expected[0] = 0.3  # 0.4 achieved of 0.3 due: on track
+    p.base_usable[0] = usable  # how usable the node's domestic supply was at the start
     evaluation.step(s, w.params, rng())
     return w
 
@@ -45,6 +46,13 @@ def test_application_weight_decides_the_fate_of_a_prototype_without_users():
     assert cut.state.projects.status[0] == STATUS["cut"]
     assert np.isclose(cut.state.ledger.central_pool, 6.0)  # unspent money returns to the pool
     assert cut.state.projects.budget[0] == 0.0
+
+
+def test_no_sales_are_asked_of_a_node_whose_domestic_supply_is_unusable():
+    # users cannot adopt what is far below the requirement: technical progress alone counts
+    kept = _prototype(1.0, usable=0.0)
+    assert kept.state.projects.status[0] == STATUS["active"]
+    assert kept.state.projects.reported_score[0] == 1.0
 
 
 def test_horse_race_keeps_only_the_best_team_at_review():
@@ -118,3 +126,62 @@ def test_successful_equity_projects_return_proceeds_to_their_fund():
     s.step = 7
     evaluation.step(s, w.params, rng())
     assert np.isclose(s.actors.cash[1], 2.5 * 1.0)  # exit_multiple x invested x score 1
+
+
+def _reviewed(lead: str, actors: list, adopt: dict[str, float], progress: float):
+    """Start a directive project, let adoption see ``adopt`` levels, review after a year.
+
+    ``adopt`` maps actors to the level they hold on the node from step 1 on (what
+    the project's R&D, or a licence of its result, gave them).
+    """
+    w = world(
+        nodes=[node("a", requirement=6.0, market_size=40.0, foreign_share=0.8)],
+        actors=actors,
+        regime={"evaluation_weights": {"technical": 0.0, "application": 1.0}, "monitoring": 1.0},
+    )
+    s = w.state
+    ids = w.actor_ids
+    rows = add_projects(
+        s,
+        np.array([0]),
+        np.array([ids.index(lead)]),
+        INSTRUMENT["directive"],
+        np.array([2.0]),
+        SOURCE["central"],
+        12,
+        np.array([1.0]),
+    )
+    p = s.projects
+    for t in range(5):
+        s.step = t
+        if t == 1:
+            for who, level in adopt.items():
+                s.actors.cap_level[ids.index(who), 0] = level
+            p.progress[rows] = progress
+        p.spent[rows] += 0.05
+        adoption.step(s, w.params, rng())
+    p.next_review[rows] = 4
+    evaluation.step(s, w.params, rng())
+    return p.app_score[0], p.revenue[0]
+
+
+def test_a_research_result_that_firms_adopt_scores_well_on_application():
+    actors = [
+        actor("lab", kind="research_institute", capabilities={"a": 5.0}),
+        actor("firm", capabilities={"a": 4.5}),
+    ]
+    # the lab's project lifts it to 6; the node's leading firm licenses it up to 5.8
+    adopted, _ = _reviewed("lab", actors, {"lab": 6.0, "firm": 5.8}, progress=1.0)
+    not_adopted, _ = _reviewed("lab", actors, {"lab": 6.0}, progress=1.0)
+    assert adopted > 0.9
+    assert not_adopted == 0.0
+
+
+def test_an_incumbent_project_that_adds_nothing_scores_nothing_on_application():
+    actors = [actor("incumbent", kind="soe", capabilities={"a": 7.0})]
+    app, revenue = _reviewed("incumbent", actors, {}, progress=0.0)
+    assert revenue > 5.0  # it sells a lot: the old rule scored it 1 on existing sales
+    assert app == 0.0
+    # the same incumbent whose project does move it ahead earns its added sales
+    gained, _ = _reviewed("incumbent", actors, {"incumbent": 7.8}, progress=0.8)
+    assert gained > 0.9

@@ -78,3 +78,36 @@ def test_calls_only_at_call_rounds():
     w.state.ledger.central_pool, w.state.step = 10.0, 1
     programmes.step(w.state, w.params, rng())
     assert w.state.projects.count == 0 and w.state.ledger.central_pool == 10.0
+
+
+def _open_call(actors, reputation=None, **parameters):
+    w = world(
+        nodes=[node("a")],
+        actors=actors,
+        regime={"instrument_mix": {**ONLY, "open_competition": 1.0}, "private_participation": 1.0},
+        parameters={
+            **parameters,
+            "programmes": {"selection_noise": 0.0, **parameters.get("programmes", {})},
+        },
+    )
+    if reputation is not None:
+        w.state.actors.reputation[:] = reputation  # earned at reviews
+    w.state.ledger.central_pool = 10.0
+    programmes.step(w.state, w.params, rng())
+    return w.actor_ids[w.state.projects.lead[0]]
+
+
+def test_selection_ranks_on_talent_not_on_capability_alone():
+    actors = [
+        actor("tiny_star", capabilities={"a": 6.0}, talent=8),  # talent factor 0.04
+        actor("staffed", capabilities={"a": 4.0}, talent=400),  # talent factor 0.67
+    ]
+    assert _open_call(actors) == "staffed"
+    # with talent saturating at a handful of researchers, capability decides again
+    assert _open_call(actors, rnd={"talent_half": 1}) == "tiny_star"
+
+
+def test_selection_rewards_a_good_review_record():
+    actors = [actor("proven", capabilities={"a": 5.0}), actor("failed", capabilities={"a": 5.5})]
+    assert _open_call(actors, [0.9, 0.1]) == "proven"
+    assert _open_call(actors, [0.9, 0.1], programmes={"reputation_weight": 0.0}) == "failed"

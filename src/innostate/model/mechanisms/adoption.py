@@ -7,8 +7,8 @@ import numpy as np
 from innostate.model.codebook import IS_ENTERPRISE, STATUS
 from innostate.model.ledger import receive
 from innostate.model.params import AdoptionParams, Params, per_step
-from innostate.model.select import domestic_levels, slot_entries, slot_index
-from innostate.model.state import Floats, State
+from innostate.model.select import best_per_node, domestic_levels, slot_entries, slot_index
+from innostate.model.state import Floats, Ints, State
 
 
 def target_share(
@@ -28,8 +28,7 @@ def target_share(
         + ap.security_premium * (1.0 - access)
     )
     chosen = 1.0 / (1.0 + np.exp(-logit))
-    usable = np.clip(1.0 - (requirement - level) / ap.usable_band, 0.0, 1.0)
-    forced = (1.0 - access) * usable
+    forced = (1.0 - access) * usability(ap, level, requirement)
     return np.maximum(chosen, forced)
 
 
@@ -67,6 +66,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     reinvested = ap.rd_reinvestment * earned
     np.add.at(a.cash, actor, reinvested)
     receive(state, float(np.dot(reinvested, a.weight[actor])))
+    codevelop(state, ap, actor, node, share)
 
     # learning by doing follows the volume sold at home: a supplier's share of domestic
     # sales times the node's domestic market share, so buyers forced onto domestic
@@ -82,4 +82,106 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     lead, proj_node = pr.lead[rows], pr.node[rows]
     match = a.cap_node[lead] == proj_node[:, None]
     pr.revenue[rows] += np.where(match, a.slot_revenue[lead], 0.0).sum(axis=1)
+    record_uptake(state, ap, rows)
     return state
+
+
+def codevelop(state: State, ap: AdoptionParams, actor: Ints, node: Ints, share: Floats) -> None:
+    """Lead users who lost foreign supply co-develop with their domestic suppliers.
+
+    Users that foreign supply can no longer serve (``1 - access`` of the
+    market) and who buy at home, ``min(domestic_share, 1 - access) x
+    market_size x dt``, pay ``codevelopment`` of that purchase value on top as
+    development money to the suppliers they buy from, split like domestic
+    revenue (``share``: one real firm's share of the node's domestic sales).
+    The money comes from outside the innovation ledger (users' budgets) and
+    joins the suppliers' R&D cash, which rnd spends where they sell
+    (``revenue_focus``): demand pull from lead users. Seed: table row
+    "Enterprises": "Co-develop technologies with strategic application value";
+    "Strategic Context": "survive and compete under conditions of technological
+    containment".
+    """
+    n = state.nodes
+    forced = np.minimum(n.domestic_share, 1.0 - n.access) * n.market_size * state.dt
+    paid = ap.codevelopment * share * forced[node]  # per real firm
+    np.add.at(state.actors.cash, actor, paid)
+    receive(state, float(np.dot(paid, state.actors.weight[actor])))
+
+
+def usability(ap: AdoptionParams, level: Floats, requirement: Floats) -> Floats:
+    """Usability of domestic supply at ``level``: ``clip(1 - (requirement - level) / band, 0, 1)``.
+
+    ``band`` is ``usable_band``: supply that far below the requirement is of no use.
+    """
+    usable: Floats = np.clip(1.0 - (requirement - level) / ap.usable_band, 0.0, 1.0)
+    return usable
+
+
+def record_uptake(state: State, ap: AdoptionParams, rows: Ints) -> None:
+    """Record how far domestic users take up the result of each active project.
+
+    The result reaches users through a supplier: the lead itself if it is an
+    enterprise; for a research-led project (university, institute, lab) its
+    best enterprise member on the node or, without one, the node's leading
+    enterprise, which licenses research results (rnd's transfer). At the
+    project's first step the supplier's market share and level are its
+    baseline. Every step the project adds ``(supplier's market share -
+    baseline share) x market_size x dt`` to its added domestic sales (signed;
+    shares, not sales, so market growth is not counted as uptake). The part of
+    them due to the project is the share of the supplier's level gain the
+    project delivered, ``min(progress, gain, levels the lead holds above the
+    supplier's baseline) / gain``: a supplier can only take up what the lead
+    knows beyond it, and splitting a lead's money over projects splits the
+    credit with the progress. ``uptake = max(added sales, 0) x that share`` is
+    what evaluation scores against the promise. Seed: "What's New": "project
+    evaluation now incorporates both technical outcomes and real-world
+    application"; table row "Enterprises": "Commercialize R&D results".
+    """
+    n, a, pr = state.nodes, state.actors, state.projects
+    if rows.size == 0:
+        return
+    k = a.cap_node.shape[1]
+    lead, node = pr.lead[rows], pr.node[rows]
+    enterprise = IS_ENTERPRISE[a.kind]
+    levels, revenues = a.cap_level.ravel(), a.slot_revenue.ravel()
+
+    lead_flat = _slot_of(a.cap_node[lead], node, lead * k)
+    # research-led: the best enterprise member holding the node, else the node's leader
+    members = pr.members[rows]
+    safe = np.maximum(members, 0)
+    on_node = (a.cap_node[safe] == node[:, None, None]) & ((members >= 0) & enterprise[safe])[
+        :, :, None
+    ]  # (P, M, K)
+    member_level = np.where(on_node, a.cap_level[safe], -1.0).reshape(rows.size, -1)
+    best = member_level.argmax(axis=1)  # position m * K + slot
+    best_member = safe[np.arange(rows.size), best // k]
+    member_flat = np.where(member_level.max(axis=1) >= 0, best_member * k + best % k, -1)
+    index = slot_index(a)
+    entry = best_per_node(index.node, levels[index.flat], enterprise[index.actor], n.count)
+    leader_flat = np.where(entry >= 0, index.flat[np.maximum(entry, 0)], -1)[node]
+    supplier = np.where(
+        enterprise[lead], lead_flat, np.where(member_flat >= 0, member_flat, leader_flat)
+    )
+    has = supplier >= 0
+    at = np.maximum(supplier, 0)
+    level = np.where(has, levels[at], 0.0)
+    market = n.market_size[node] * state.dt
+    share = np.where(has & (market > 0), revenues[at] / np.where(market > 0, market, 1.0), 0.0)
+    lead_level = np.where(lead_flat >= 0, levels[np.maximum(lead_flat, 0)], 0.0)
+
+    new = pr.start[rows] == state.step
+    pr.base_share[rows[new]], pr.base_level[rows[new]] = share[new], level[new]
+    pr.base_usable[rows[new]] = usability(ap, n.domestic_level, n.requirement)[node[new]]
+    pr.added_sales[rows] += (share - pr.base_share[rows]) * market
+    gain = level - pr.base_level[rows]
+    headroom = np.maximum(lead_level - pr.base_level[rows], 0.0)
+    delivered = np.clip(np.minimum(np.minimum(pr.progress[rows], gain), headroom), 0.0, None)
+    credit = np.divide(delivered, gain, out=np.zeros(rows.size), where=gain > 0)
+    pr.uptake[rows] = np.maximum(pr.added_sales[rows], 0.0) * credit
+
+
+def _slot_of(cap_node: Ints, node: Ints, base: Ints) -> Ints:
+    """Flat slot position of each (actor row, node) pair, -1 where the actor lacks the node."""
+    match = cap_node == node[:, None]
+    flat: Ints = np.where(match.any(axis=1), base + match.argmax(axis=1), -1)
+    return flat

@@ -15,29 +15,39 @@ def scores(
     params: Params,
     progress: Floats,
     target: Floats,
-    revenue: Floats,
+    uptake: Floats,
     spent: Floats,
+    usable: Floats,
     grant: np.ndarray,
 ) -> tuple[Floats, Floats, Floats]:
     """Technical, application and weighted scores of reviewed projects, each in [0, 1].
 
     Technical: progress against what was expected by now (``expected``: ambition
     x what the project's share of its lead's pooled money bought a fully able
-    team, accrued by rnd). Application:
-    revenue from users against ``application_revenue_ratio`` per yuan spent.
-    The regime's ``evaluation_weights`` combine them; basic grants are judged
-    on technical progress only.
+    team, accrued by rnd). Application: the project's own uptake, the domestic
+    sales its result added through its supplier since it started (recorded by
+    adoption: the lead's added sales, or for a research-led project those of the
+    enterprise that took the result up), against the promise of
+    ``application_revenue_ratio`` yuan of added sales per yuan spent. Existing
+    sales earn nothing: an incumbent whose project adds nothing scores 0, a
+    research result that firms adopt scores well. The regime's
+    ``evaluation_weights`` combine them; basic grants are judged on technical
+    progress only. Seed: "What's New": "project evaluation now incorporates
+    both technical outcomes and real-world application".
     """
     ev, w = params.evaluation, params.regime.evaluation_weights
     tech = np.clip(np.divide(progress, target, out=np.zeros_like(progress), where=target > 0), 0, 1)
-    app_denominator = spent * ev.application_revenue_ratio
+    promised = spent * ev.application_revenue_ratio
     app = np.clip(
-        np.divide(revenue, app_denominator, out=np.zeros_like(revenue), where=app_denominator > 0),
+        np.divide(uptake, promised, out=np.zeros_like(uptake), where=promised > 0),
         0,
         1,
     )
+    # users can only adopt usable supply: on a node whose domestic supply was unusable at
+    # the start the application weight falls on technical progress
+    judged = usable * app + (1.0 - usable) * tech
     total = max(w.technical + w.application, 1e-12)
-    combined = (w.technical * tech + w.application * app) / total
+    combined = (w.technical * tech + w.application * judged) / total
     return tech, app, np.where(grant, tech, combined)
 
 
@@ -65,8 +75,9 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         params,
         pr.progress[rows],
         pr.expected[rows],
-        pr.revenue[rows],
+        pr.uptake[rows],
         pr.spent[rows],
+        pr.base_usable[rows],
         pr.instrument[rows] == INSTRUMENT["basic_grant"],
     )
     bias = ev.misreporting * (1 - params.regime.monitoring) * rng.random(rows.size)

@@ -8,7 +8,7 @@ from innostate.model.codebook import INSTRUMENT, IS_PERFORMER, IS_RESEARCH, KIND
 from innostate.model.ledger import record_flow, spend
 from innostate.model.params import Params, steps_in
 from innostate.model.production import promised
-from innostate.model.select import slot_entries, top_per_node
+from innostate.model.select import node_max, slot_entries, top_per_node
 from innostate.model.state import Bools, Floats, Ints, State, add_projects
 
 
@@ -19,18 +19,21 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     ``nodes.allocation``. Calls below ``min_call_budget`` are not issued and
     their money stays in the pool.
 
-    Bidders are observed with error (:func:`best_impression`) and by their
-    review record: ``capability x (1 + reputation_weight x (reputation - 0.5))``.
+    Bidders are ranked on what they can deliver (:func:`expected_productivity`):
+    observed capability x talent saturation x review record, observed with
+    error (:func:`best_impression`).
 
     - directive: one national team per node, scored
-      ``directive_selection * status + (1 - directive_selection) * capability``
+      ``directive_selection * status + (1 - directive_selection) * relative``
       among state-owned actors and strategic forces, where status is
-      ``status_force_weight * strategic force + (1 - status_force_weight) * alignment``;
-    - open competition: the most capable eligible bidder, any ownership
+      ``status_force_weight * strategic force + (1 - status_force_weight) * alignment``
+      and ``relative`` is the bidder's expected productivity over the best
+      national team's on the node (both in [0, 1]);
+    - open competition: the bidder expected to deliver most, any ownership
       (private firms eligible with probability ``private_participation``);
-    - horse race: the ``horse_race_teams`` most capable eligible bidders share
-      the call; evaluation keeps the best at the first review;
-    - basic grants: the most capable universities, institutes and labs;
+    - horse race: the ``horse_race_teams`` best eligible bidders share the
+      call; evaluation keeps the best at the first review;
+    - basic grants: the best universities, institutes and labs;
     - services: platform money raises the node's services stock at once.
     """
     p = params.programmes
@@ -46,9 +49,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     state.ledger.central_pool = pool - budget.sum()
 
     actor, node, level = slot_entries(a)
-    record = np.maximum(1.0 + p.reputation_weight * (a.reputation[actor] - 0.5), 0.0)
-    observed = level * best_impression(rng, p.selection_noise, a.weight[actor]) * record
-    observed /= n.frontier[node]
+    observed = expected_productivity(params, level, a.talent[actor], a.reputation[actor])
+    observed *= best_impression(rng, p.selection_noise, a.weight[actor])
     performer = IS_PERFORMER[a.kind[actor]]
     private = a.ownership[actor] == OWNER["private"]
     bidder_ok = rng.random(a.count) < params.regime.private_participation
@@ -58,10 +60,13 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     national_team = performer & (~private | a.strategic_force[actor])
     w = p.status_force_weight
     status = w * a.strategic_force[actor] + (1 - w) * a.alignment[actor]
+    # status and productivity on one scale: productivity relative to the best national team
+    best_team = node_max(a, np.where(national_team, observed, 0.0), n.count)[node]
+    relative = np.divide(observed, best_team, out=np.zeros_like(observed), where=best_team > 0)
     ds = params.regime.directive_selection
     researcher = IS_RESEARCH[a.kind[actor]]
     calls = (  # score, who may lead, instrument, teams funded per node (mix order)
-        (ds * status + (1 - ds) * observed, national_team, "directive", 1),
+        (ds * status + (1 - ds) * relative, national_team, "directive", 1),
         (observed, open_eligible, "open_competition", 1),
         (observed, open_eligible, "horse_race", int(p.horse_race_teams)),
         (observed, researcher, "basic_grant", int(p.grants_per_node)),
@@ -70,6 +75,26 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         _fund_group(state, params, node, actor, score, eligible, budget[k], INSTRUMENT[name], teams)
     _fund_services(state, params, budget[4])
     return state
+
+
+def expected_productivity(
+    params: Params, level: Floats, talent: Floats, reputation: Floats
+) -> Floats:
+    """What a bidder can deliver: capability x talent saturation x review record.
+
+    ``level * talent / (talent + talent_half) * max(0, 1 + reputation_weight *
+    (reputation - 0.5))``: the level and the talent factor are those of the
+    production function (:func:`innostate.model.production.progress`), so a
+    firm with a handful of researchers ranks low however capable it looks, and
+    the record is the reputation earned at reviews (evaluation). Seed: "What's
+    New": the market allocates "funding, talent, and intellectual property" to
+    those who deliver; "Regulatory and institutional mechanisms": "allocate
+    resources efficiently", "performance evaluation".
+    """
+    talent_term = talent / (talent + params.rnd.talent_half)
+    record = np.maximum(1.0 + params.programmes.reputation_weight * (reputation - 0.5), 0.0)
+    expected: Floats = level * talent_term * record
+    return expected
 
 
 def best_impression(rng: np.random.Generator, scale: float, weight: Floats) -> Floats:
