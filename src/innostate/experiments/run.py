@@ -524,6 +524,7 @@ def _projects(world: World) -> pd.DataFrame:
             "progress": pr.progress[:n],
             "target": pr.target[:n],
             "revenue": pr.revenue[:n],
+            "uptake": pr.uptake[:n],
             "efficiency": pr.efficiency[:n],
             "tech_score": pr.tech_score[:n],
             "app_score": pr.app_score[:n],

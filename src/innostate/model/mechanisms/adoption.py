@@ -44,7 +44,9 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     domestic sales) x (domestic market share)`` a year of its gap to the
     frontier: the volume it sells at home teaches it, so when foreign supply is
     cut and buyers turn to domestic suppliers, those suppliers learn faster.
-    Active projects record their lead's revenue.
+    Users cut off from foreign supply co-develop with the suppliers they buy
+    from (:func:`codevelop`). Active projects record their lead's revenue and
+    the uptake of their result (:func:`record_uptake`).
     """
     ap, n, a, dt = params.adoption, state.nodes, state.actors, state.dt
     target = target_share(ap, n.domestic_level, n.frontier, n.requirement, n.access)

@@ -30,9 +30,11 @@ def scores(
     enterprise that took the result up), against the promise of
     ``application_revenue_ratio`` yuan of added sales per yuan spent. Existing
     sales earn nothing: an incumbent whose project adds nothing scores 0, a
-    research result that firms adopt scores well. The regime's
-    ``evaluation_weights`` combine them; basic grants are judged on technical
-    progress only. Seed: "What's New": "project evaluation now incorporates
+    research result that firms adopt scores well. Users can adopt only usable
+    supply: the application part counts ``usable x application + (1 - usable)
+    x technical``, ``usable`` the node's usability at the project's start. The
+    regime's ``evaluation_weights`` combine them; basic grants are judged on
+    technical progress only. Seed: "What's New": "project evaluation now incorporates
     both technical outcomes and real-world application".
     """
     ev, w = params.evaluation, params.regime.evaluation_weights
