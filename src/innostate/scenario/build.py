@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from innostate.model.codebook import EVENT, INSTRUMENTS, KIND, OWNER, SOURCES
+from innostate.model.codebook import CENTRAL_INSTRUMENTS, EVENT, INSTRUMENTS, KIND, OWNER, SOURCES
 from innostate.model.mechanisms.rnd import update_levels
 from innostate.model.params import Params, describe, replace_path
 from innostate.model.select import best_per_node
@@ -218,8 +218,11 @@ def _nodes(s: Scenario, node_ids: list[str], area_ids: list[str]) -> Nodes:
         services=np.zeros(j),
         priority=np.full(j, 1.0 / j),
         allocation=np.full(j, 1.0 / j),
+        instrument_allocation=np.full((len(CENTRAL_INSTRUMENTS), j), 1.0 / j),
         chokepoint=np.zeros(j, dtype=bool),
         key_task=np.zeros(j, dtype=bool),
+        task_weight=np.zeros(j),
+        performance=np.ones(j),
         reached_step=np.full(j, -1, dtype=np.int64),
     )
 
