@@ -4,9 +4,12 @@ import numpy as np
 import pytest
 
 from innostate import simulate
+from innostate.data import load_facts
+from innostate.model.codebook import KIND
 from innostate.model.mechanisms import environment
 from innostate.scenario.build import build
 from innostate.scenario.load import load_scenario
+from innostate.scenario.national import interpolate, performer_share, rd_series
 from innostate.scenario.schema import Scenario
 
 SMALL = 0.004  # about 2,000 synthetic actors
@@ -98,3 +101,61 @@ def test_variants_move_or_tighten_the_timeline(prc2019):
     assert (severe[jan_2025:, logic] == 0).all() and real[-1, logic] > 0
     with pytest.raises(Exception, match="unknown containment timeline"):
         build(small(prc2019), containment="mild")
+
+
+def _synthetic_firms(world):
+    """Mask of the synthetic enterprise rows of a built world."""
+    a = world.state.actors
+    synthetic = np.arange(a.count) >= world.named_count
+    return synthetic & np.isin(a.kind, [KIND["private_firm"], KIND["soe"]])
+
+
+def _enterprise_researchers_fact(start_year: int) -> float:
+    """Enterprise researcher FTE from the facts: R&D personnel x enterprises' GERD share."""
+    fte = {
+        int(e["year"]): float(e["value"]) * 1e6
+        for e in load_facts("population_stats")["rd_personnel_fte"]["values"]
+    }
+    share = interpolate(rd_series("gerd_enterprises_share"), start_year) / 100.0
+    return interpolate(fte, start_year) * share
+
+
+@pytest.mark.parametrize("scale", [0.02, 0.5])
+def test_synthetic_firms_hold_the_enterprise_researchers_of_the_facts(prc2019, scale):
+    world = build(prc2019.model_copy(update={"population_scale": scale}))
+    a, firms = world.state.actors, _synthetic_firms(world)
+    total = np.dot(a.talent[firms], a.weight[firms])
+    # talent_mean (3 decimals) and the performer share (4 decimals) are rounded in the file
+    assert total == pytest.approx(_enterprise_researchers_fact(2019), rel=1e-4)
+    # R&D performers: 28% of high-tech enterprises (2018 industrial share) and every little giant
+    performs = firms & (a.talent > 0)
+    expected = 0.28 * (446_200 + 13_800) + 14_600
+    assert a.weight[performs].sum() == pytest.approx(expected, rel=2e-3)
+
+
+def test_r_and_d_performers_have_tens_of_researchers_and_are_the_largest_firms(prc2019):
+    world = build(prc2019.model_copy(update={"population_scale": 0.02}))
+    a, firms = world.state.actors, _synthetic_firms(world)
+    performs = firms & (a.talent > 0)
+    mean = np.dot(a.talent[performs], a.weight[performs]) / a.weight[performs].sum()
+    # Fujian 2019: 23.8 FTE per industrial firm with R&D activities (population_stats)
+    assert 15 < mean < 50
+    assert np.nanmax(np.where(performs, a.talent, np.nan)) > 1000  # champions of the tail
+    # the old rule spread the same researchers over every firm: about 8 each
+    assert np.dot(a.talent[firms], a.weight[firms]) / a.weight[firms].sum() < 10
+    # within a population, no firm without R&D is larger than a firm with R&D
+    for prefix in ("high_tech_private-", "high_tech_state-"):
+        rows = np.array([i.startswith(prefix) for i in world.actor_ids])
+        doing, idle = rows & performs, rows & ~performs
+        assert idle.any() and doing.any()
+        assert a.size[idle].max() <= a.size[doing].min()
+
+
+def test_the_2012_backtest_has_fewer_firms_doing_r_and_d():
+    plan = load_facts("national")["populations"]
+    high_tech = next(p for p in plan if p["name"] == "high_tech_private")
+    assert performer_share(high_tech, 2019) == pytest.approx(0.28)
+    # 11.5% in 2011 and 28.0% in 2018, interpolated
+    assert performer_share(high_tech, 2012) == pytest.approx(0.115 + (0.28 - 0.115) / 7)
+    giants = next(p for p in plan if p["name"] == "little_giant")
+    assert performer_share(giants, 2012) == 1.0

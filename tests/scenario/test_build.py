@@ -1,9 +1,10 @@
 import numpy as np
+import pytest
 
-from innostate.scenario.build import budget_path, build
+from innostate.scenario.build import budget_path, build, population_talent, rd_performers
 from innostate.scenario.calendar import step_index, step_label
 from innostate.scenario.load import load_scenario
-from innostate.scenario.schema import Budget
+from innostate.scenario.schema import Budget, Population
 
 
 def test_calendar_maps_dates_to_steps_and_labels():
@@ -32,3 +33,29 @@ def test_population_scale_and_seed_shape_the_synthetic_population():
     other = build(tiny, seed=99)
     assert not np.array_equal(full.state.actors.cap_level, other.state.actors.cap_level)
     assert full.actor_ids[:3] == ["central", "st_commission", "most"]
+
+
+def test_rd_performers_are_the_largest_rows_up_to_the_share_by_weight():
+    size = np.array([5.0, 1.0, 3.0, 2.0, 4.0])
+    weight = np.array([1.0, 10.0, 1.0, 10.0, 1.0])  # 23 real actors
+    # by size the rows' weight midpoints are 0.5, 1.5, 2.5, 8 and 18 real actors:
+    # 0.2 x 23 = 4.6 takes the three largest, 0.4 x 23 = 9.2 the size-2 row as well
+    assert rd_performers(size, weight, 0.2).tolist() == [True, False, True, False, True]
+    assert rd_performers(size, weight, 0.4).tolist() == [True, False, True, True, True]
+    assert not rd_performers(size, weight, 0.0).any()
+    assert rd_performers(size, weight, 1.0).all()
+
+
+def test_population_researchers_go_to_performers_and_keep_their_total():
+    pop = Population(kind="private_firm", count=23, talent_mean=50.0, rd_performer_share=0.4)
+    size = np.array([5.0, 1.0, 3.0, 2.0, 4.0])
+    weight = np.array([1.0, 10.0, 1.0, 10.0, 1.0])
+    talent = population_talent(pop, size, weight)
+    assert talent[1] == 0.0 and (talent[[0, 2, 3, 4]] > 0).all()
+    assert np.dot(talent, weight) == pytest.approx(50.0 * 0.4 * 23)
+    assert talent[0] / talent[2] == pytest.approx(5.0 / 3.0)  # in proportion to size
+    # every actor performing (the default) is talent_mean x size
+    everyone = pop.model_copy(update={"rd_performer_share": 1.0})
+    assert np.array_equal(population_talent(everyone, size, weight), 50.0 * size)
+    nobody = pop.model_copy(update={"rd_performer_share": 0.0})
+    assert not population_talent(nobody, size, weight).any()

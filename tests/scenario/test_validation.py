@@ -63,6 +63,12 @@ def problems(name):
         ("seed_negative.yaml", "seed", "-1 is out of range", ">= 0"),
         ("access_above_one.yaml", "containment[1].nodes.logic_chip", "1.5 is out of range", "<= 1"),
         ("negative_ownership.yaml", "populations[0].ownership.mixed", "-0.2 is out", ">= 0"),
+        (
+            "rd_performer_share_above_one.yaml",
+            "populations[0].rd_performer_share",
+            "1.5 is outside [0, 1]",
+            "between 0 and 1",
+        ),
         # YAML that would silently lose data
         ("duplicate_key.yaml", "budgets", "duplicate key 'budgets' at lines 94 and 116", "merge"),
         ("duplicate_field.yaml", "nodes[3].frontier", "at lines 27 and 28", "delete one"),

@@ -61,6 +61,21 @@ MISSION_INSTRUMENTS = (
     INSTRUMENT["open_competition"],
     INSTRUMENT["horse_race"],
 )
+# instruments of the central pool, in the order of ``regime.instrument_mix``
+CENTRAL_INSTRUMENTS = INSTRUMENTS[:5]
+
+# ministries of the State Council that run the central programmes, and the ministry running
+# each central instrument: MOST directive and basic research, MIIT the industrial
+# competitions, NDRC platforms and infrastructure
+MINISTRIES = ("most", "miit", "ndrc")
+MINISTRY = {name: code for code, name in enumerate(MINISTRIES)}
+MINISTRY_OF_INSTRUMENT = {
+    "directive": "most",
+    "open_competition": "miit",
+    "horse_race": "miit",
+    "basic_grant": "most",
+    "services": "ndrc",
+}
 
 # money channels: exogenous budgets arrive on them and projects record funding by them
 SOURCES = ("central", "local", "enterprise_rd", "guidance_fund", "vc", "policy_bank")

@@ -184,17 +184,60 @@ class TopLevelDesignParams:
         "years of guidance inflow",
         "extra capital the state pays into guidance funds after a containment shock",
     )
+    tractability_weight: float = param(
+        1.0,
+        0,
+        5,
+        "exponent",
+        "how strongly priority follows prerequisite readiness (0 ignores feasibility)",
+    )
+    sequencing: float = param(
+        1.0,
+        0,
+        1,
+        "0-1",
+        "how far a key task waits for its unmet chokepoint prerequisites (1: they go first)",
+    )
+    envelope_response: float = param(
+        0.5,
+        0,
+        3,
+        "yuan/yuan",
+        "extra mission money per yuan of central budget at a full chokepoint gap",
+    )
 
 
 @dataclass(frozen=True)
 class CoordinationParams:
-    """Leading groups: alignment of ministries and regions."""
+    """Leading groups and ministries: alignment, mandates and monitoring."""
 
     prestige_weight: float = param(
-        1.0, 0, 5, "exponent", "how strongly own preferences favour already strong, large nodes"
+        1.0,
+        0,
+        5,
+        "exponent",
+        "how sharply each ministry's own preference follows its mandate (0: spread evenly)",
     )
     prestige_floor: float = param(
-        0.001, 0, 1, "relative level", "prestige of a node where the country has no capability"
+        0.001,
+        0,
+        1,
+        "relative level",
+        "standing MOST and MIIT give a node where the country has no capability",
+    )
+    reallocation: float = param(
+        1.0,
+        0,
+        5,
+        "exponent",
+        "how strongly leading groups shift central money towards nodes whose programmes deliver",
+    )
+    performance_memory: float = param(
+        0.5,
+        0,
+        1,
+        "share/year",
+        "weight leading groups give to the latest year's review results in a node's record",
     )
 
 
@@ -473,6 +516,7 @@ class TalentParams:
     hire_share: float = param(
         0.6, 0, 1, "share", "share of new researchers hired by funded project teams"
     )
+
     attrition: float = param(0.08, 0, 1, "share/year", "researchers leaving R&D per year")
 
 

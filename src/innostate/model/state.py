@@ -39,9 +39,17 @@ class Nodes:
     knowledge: Floats  # basic-research stock lowering difficulty
     services: Floats  # platform stock lowering small firms' costs
     priority: Floats  # share of central mission money (sums to 1)
-    allocation: Floats  # ministries' allocation after coordination (sums to 1)
+    allocation: Floats  # share of a call round's central pool per node (mix-weighted, sums to 1)
+    # (I, J): each central programme instrument's split over nodes by its ministry (rows sum to 1)
+    instrument_allocation: Floats
     chokepoint: Bools
     key_task: Bools  # on the current plan's key-task list
+    # weight of the node as a key task now: 1 for a key task whose key-task prerequisites are
+    # met, 1 - sequencing for one still waiting for them, 0 off the list
+    task_weight: Floats
+    # leading groups' record of the node's mission programmes: exponential average of the
+    # observed review scores of its central mission projects (1 before any review)
+    performance: Floats
     reached_step: Ints  # first step the domestic level met the requirement, -1 if not yet
 
     @property

@@ -62,6 +62,38 @@ def population_fact(ref: str) -> float:
     return total
 
 
+def population_series(ref: str) -> dict[int, float]:
+    """Year -> value of one metric (``section@metric``) of population_stats.yaml."""
+    section, _, metric = ref.partition("@")
+    table = load_facts("population_stats").get(section)
+    if not isinstance(table, dict):
+        raise FactError(f"population_stats has no section '{section}'")
+    series = {
+        int(e["year"]): float(e["value"])
+        for e in table.get("values", [])
+        if e.get("metric") == metric and "year" in e
+    }
+    if not series:
+        raise FactError(f"population_stats:{section} has no yearly metric '{metric}'")
+    return series
+
+
+def performer_share(pop: dict[str, Any], start_year: int) -> float:
+    """Share of a population's real actors that perform R&D (1 when the plan names none).
+
+    ``rd_performers.share`` is a rule; otherwise ``rd_performers.fact`` is a
+    yearly percentage series (``population_stats:section@metric``) interpolated
+    to the start year. Enterprise researcher statistics cover the firms that do
+    R&D ("R&D-performing firms' statistics"), so only these get researchers.
+    """
+    spec = pop.get("rd_performers")
+    if not spec:
+        return 1.0
+    if "share" in spec:
+        return float(spec["share"])
+    return interpolate(population_series(spec["fact"].split(":", 1)[1]), start_year) / 100.0
+
+
 def interpolate(series: dict[int, float], year: float) -> float:
     """Linear interpolation of a yearly series, flat beyond its ends."""
     years = sorted(series)
@@ -204,11 +236,14 @@ def _populations(plan: dict[str, Any], start_year: int) -> list[dict[str, Any]]:
         counts[pop["name"]] = int(
             pop.get("count") or round(population_fact(pop["fact"].split(":", 1)[1]) * pop["share"])
         )
-    by_share: dict[str, int] = {}
+    performing = {pop["name"]: performer_share(pop, start_year) for pop in plan["populations"]}
+    # researchers of a performer class are shared by the actors that do R&D in it
+    by_share: dict[str, float] = {}
     for pop in plan["populations"]:
         if "talent_share" in pop:
             by_share[pop["talent_share"]] = (
-                by_share.get(pop["talent_share"], 0) + counts[pop["name"]]
+                by_share.get(pop["talent_share"], 0.0)
+                + counts[pop["name"]] * performing[pop["name"]]
             )
     budgets = _budgets(plan)
     inflow = {  # one quarter of each channel's money in the start year, as starting cash (rule)
@@ -236,6 +271,10 @@ def _populations(plan: dict[str, Any], start_year: int) -> list[dict[str, Any]]:
             },
             "source": f"{pop['fact']}" + (f"; rule: {pop['rule']}" if "rule" in pop else ""),
         }
+        if pop.get("rd_performers"):
+            spec = pop["rd_performers"]
+            item["rd_performer_share"] = round(performing[pop["name"]], 4)
+            item["source"] += f"; R&D performers: {spec['fact']} ({spec['rule']})"
         if "strategic_fact" in pop:
             strategic = population_fact(pop["strategic_fact"].split(":", 1)[1])
             item["strategic_force_share"] = round(min(strategic / count, 1.0), 4)

@@ -62,13 +62,14 @@ def data_table(part: str) -> str:
             lines.append(f"| `{m['node']}` | {m['level']:g} | {m['date']} | {m['meaning']} |")
     elif part == "populations":
         lines = [
-            "| population | kind | count | researchers each (FTE) | basis |",
-            "|---|---|---|---|---|",
+            "| population | kind | count | R&D performers | researchers per performer (FTE) "
+            "| basis |",
+            "|---|---|---|---|---|---|",
         ]
         for p in national_scenario("prc-2019")["populations"]:
             lines.append(
-                f"| {p['name_prefix']} | {p['kind']} | {p['count']:,} | {p['talent_mean']:g} "
-                f"| {p['source']} |"
+                f"| {p['name_prefix']} | {p['kind']} | {p['count']:,} "
+                f"| {p.get('rd_performer_share', 1.0):.0%} | {p['talent_mean']:g} | {p['source']} |"
             )
     elif part == "budgets":
         lines = [

@@ -202,7 +202,15 @@ class Population(Strict):
     capability_sigma: float = Field(0.5, ge=0, le=3, description="lognormal sigma of levels")
     size_alpha: float = Field(1.5, gt=0.5, le=10, description="Pareto tail of sizes")
     cash_mean: float = Field(0.01, ge=0, le=MAX_MONEY, description="mean cash, bn yuan")
-    talent_mean: float = Field(20.0, ge=0, le=MAX_TALENT, description="mean researcher FTE")
+    talent_mean: float = Field(
+        20.0, ge=0, le=MAX_TALENT, description="mean researcher FTE of the R&D performers"
+    )
+    rd_performer_share: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="share of the real actors that do R&D (the largest); the rest have none",
+    )
     alignment: Range = Range(low=0.3, high=0.8)
     market_orientation: Range = Range(low=0.5, high=1.0)
     source: str = ""

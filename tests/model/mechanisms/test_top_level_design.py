@@ -1,6 +1,7 @@
 import numpy as np
 
-from innostate.model.mechanisms import top_level_design
+from innostate.model.codebook import MISSION_INSTRUMENTS, SOURCE
+from innostate.model.mechanisms import coordination, programmes, top_level_design
 
 from factory import actor, node, params_with, rng, world
 
@@ -46,3 +47,102 @@ def test_priorities_stay_between_plans_unless_a_shock_hits():
     s.crisis = True
     top_level_design.step(s, params_with(w), rng())
     assert not np.allclose(s.nodes.priority, before)
+
+
+def _chain_world(**top_level_design):
+    """Chokepoints in a chain: 'tool' needs 'material', 'chip' needs 'tool'.
+
+    All three lag their requirement, depend on cut-off foreign supply and are
+    equally strategic; only their place in the prerequisite graph differs.
+    """
+    cut = {"access": 0.0, "foreign_share": 0.9, "initial_level": 1.0}
+    w = world(
+        nodes=[
+            node("material", **cut),
+            node("tool", prereqs={"material": 1.0}, **cut),
+            node("chip", prereqs={"tool": 1.0}, **cut),
+        ],
+        actors=[
+            actor("firm", capabilities={"material": 1.0, "tool": 1.0, "chip": 1.0}, talent=500),
+        ],
+        parameters={"top_level_design": top_level_design},
+    )
+    w.state.nodes.domestic_level[:] = 1.0
+    return w
+
+
+def _mission_money(w) -> np.ndarray:
+    """Central mission money each node receives at one call round from a pool of 100."""
+    s = w.state
+    s.ledger.central_pool = 100.0
+    top_level_design.step(s, w.params, rng())
+    coordination.step(s, w.params, rng())
+    programmes.step(s, w.params, rng())
+    flows = s.ledger.node_flows[SOURCE["central"]]
+    return np.asarray(flows[list(MISSION_INSTRUMENTS)].sum(axis=0))
+
+
+def test_readiness_is_the_share_of_prerequisites_met_at_home():
+    w = _chain_world()
+    n = w.state.nodes
+    n.domestic_level[:] = [3.0, 1.0, 1.0]  # material half-way to its requirement of 6
+    assert np.allclose(top_level_design.readiness(w.state), [1.0, 0.5, 1.0 / 6.0])
+
+
+def test_tractability_moves_money_from_nodes_with_missing_prerequisites_to_the_prerequisites():
+    # seed: top-level design "defines national mission areas, aligns funding"
+    off = _mission_money(_chain_world(tractability_weight=0.0, sequencing=0.0))
+    on = _mission_money(_chain_world(tractability_weight=2.0, sequencing=0.0))
+    assert np.isclose(off.sum(), on.sum())
+    assert on[2] < 0.5 * off[2]  # chip: its tool is 1 of 6 levels
+    assert on[0] > off[0]  # material has no prerequisites: fully tractable
+
+
+def test_sequencing_puts_the_deepest_unmet_prerequisite_first():
+    w = _chain_world(sequencing=1.0, tractability_weight=0.0)
+    top_level_design.step(w.state, w.params, rng())
+    n = w.state.nodes
+    assert n.key_task.tolist() == [True, True, True]  # all three on the plan
+    assert n.task_weight.tolist() == [1.0, 0.0, 0.0]  # only the material goes first
+    unsequenced = _chain_world(sequencing=0.0, tractability_weight=0.0)
+    top_level_design.step(unsequenced.state, unsequenced.params, rng())
+    assert unsequenced.state.nodes.task_weight.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_key_tasks_move_up_the_graph_once_their_prerequisites_are_met():
+    w = _chain_world(sequencing=1.0)
+    s = w.state
+    top_level_design.step(s, w.params, rng())
+    s.nodes.domestic_level[0] = 6.0  # the material now meets its requirement
+    s.step = 8  # 2022: a yearly re-plan inside the 2021-25 plan
+    top_level_design.step(s, w.params, rng())
+    assert s.nodes.task_weight.tolist() == [1.0, 1.0, 0.0]
+
+
+def test_the_key_task_bonus_raises_the_sequenced_key_tasks():
+    def shares(bonus):
+        w = _chain_world(sequencing=1.0, tractability_weight=0.0, key_task_bonus=bonus)
+        top_level_design.step(w.state, w.params, rng())
+        return w.state.nodes.priority
+
+    plain, boosted = shares(0.0), shares(4.0)
+    assert np.isclose(plain[0], plain[1])  # same gap, dependence and threat
+    assert boosted[0] > 2 * boosted[1]
+
+
+def test_the_envelope_grows_with_the_chokepoint_gap_and_enters_through_the_ledger():
+    def added(domestic_level, response):
+        w = _chain_world(envelope_response=response)
+        s = w.state
+        s.schedule.budgets[:, SOURCE["central"]] = 10.0
+        s.nodes.domestic_level[:] = domestic_level
+        s.step = 1  # no crisis, no plan
+        top_level_design.step(s, w.params, rng())
+        assert np.isclose(s.ledger.central_pool, s.ledger.inflow)
+        return s.ledger.central_pool
+
+    far, near = added(1.0, 0.5), added(5.0, 0.5)
+    assert np.isclose(far, 0.5 * (5.0 / 6.0) * 10.0)  # every node 5 of 6 levels short
+    assert 0 < near < far
+    assert added(1.0, 0.0) == 0.0
+    assert added(6.0, 0.5) == 0.0  # requirement met: no chokepoint left

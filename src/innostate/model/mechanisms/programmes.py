@@ -15,9 +15,9 @@ from innostate.model.state import Bools, Floats, Ints, State, add_projects
 def step(state: State, params: Params, rng: np.random.Generator) -> State:
     """At each call round (every ``call_interval_years``), commit the central pool.
 
-    The pool is split by ``regime.instrument_mix`` and across nodes by
-    ``nodes.allocation``. Calls below ``min_call_budget`` are not issued and
-    their money stays in the pool.
+    The pool is split by ``regime.instrument_mix`` and, for each instrument,
+    across nodes by its ministry's ``nodes.instrument_allocation``. Calls below
+    ``min_call_budget`` are not issued and their money stays in the pool.
 
     Bidders are ranked on what they can deliver (:func:`expected_productivity`):
     observed capability x talent saturation x review record, observed with
@@ -43,7 +43,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     pool = state.ledger.central_pool
     mix = np.asarray(params.regime.instrument_mix.shares())
     mix = mix / mix.sum()
-    budget = pool * mix[:, None] * n.allocation[None, :]  # (instrument, node)
+    # each ministry splits its instruments' money over nodes (coordination)
+    budget = pool * mix[:, None] * n.instrument_allocation  # (instrument, node)
     issued = budget >= p.min_call_budget
     budget = np.where(issued, budget, 0.0)
     state.ledger.central_pool = pool - budget.sum()
