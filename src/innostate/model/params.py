@@ -316,15 +316,40 @@ class FinanceParams:
     guidance_policy_weight: float = param(
         0.6, 0, 1, "weight", "weight guidance funds give to policy priority over return"
     )
+    guidance_coinvest: float = param(
+        0.2,
+        0,
+        2,
+        "ratio",
+        "guidance-fund equity per yuan of central money in new mission projects on chokepoints",
+    )
+    hurdle_multiple: float = param(
+        1.0,
+        0,
+        10,
+        "multiple",
+        "expected exit value captured per yuan invested that a deal must clear",
+    )
     deal_size: float = param(
         0.1, 0.001, 10, "bn yuan", "size of one equity deal (deals = capital deployed / size)"
     )
     deal_noise: float = param(
-        0.3, 0, 2, "lognormal sigma", "error with which investors judge a firm's prospects"
+        0.3, 0, 2, "lognormal sigma", "error with which investors judge a deal's prospects"
     )
     deal_duration_years: float = param(2, 0.25, 10, "years", "length of an equity-backed project")
     exit_multiple: float = param(
-        2.5, 0, 20, "multiple", "proceeds per yuan invested in a successful equity project"
+        2.5,
+        0,
+        20,
+        "yuan per yuan/year",
+        "exit value per yuan a year of sales a project wins (price-to-sales multiple)",
+    )
+    stop_score: float = param(
+        0.1,
+        0,
+        1,
+        "score",
+        "investors stop an equity project whose progress/expected x traction falls below this",
     )
     bank_leverage: float = param(
         0.5, 0, 5, "ratio", "policy-bank loan per yuan of central money on priority projects"
@@ -486,9 +511,6 @@ class EvaluationParams:
     )
     follow_on_share: float = param(
         0.5, 0, 2, "ratio", "follow-on budget per yuan of original central funding"
-    )
-    success_threshold: float = param(
-        0.5, 0, 1, "score", "true score at completion counted a success"
     )
     misreporting: float = param(
         0.4, 0, 2, "score", "largest upward bias of a report with no monitoring"

@@ -110,3 +110,19 @@ def promised(
     per_year = np.maximum(budget, 0.0) / duration_years
     gain = yearly_gain(rp, per_year, difficulty(state, rp)[node]) * duration_years
     return params.programmes.ambition * gain
+
+
+def market_value(state: State, params: Params, node: Ints, gain: Floats) -> Floats:
+    """Exit value a capability gain creates on a node, bn yuan per real firm.
+
+    ``exit_multiple * market_size * (1 - domestic_share) * gain / frontier``: a
+    gain of one per cent of the frontier wins about one per cent of the sales
+    domestic suppliers do not yet make (the market still open to them), valued
+    at ``exit_multiple`` times those yearly sales. Investors use it to judge
+    deals before (expected gain) and after (realised gain and traction) a
+    project; the developer captures ``ip_appropriability`` of it.
+    """
+    n = state.nodes
+    open_sales = n.market_size[node] * (1.0 - n.domestic_share[node])
+    value: Floats = params.finance.exit_multiple * open_sales * gain / n.frontier[node]
+    return value

@@ -7,7 +7,8 @@ import numpy as np
 from innostate.model.codebook import INSTRUMENT, SOURCE, STATUS
 from innostate.model.ledger import pay, receive, record_flow, refund
 from innostate.model.params import Params, steps_in
-from innostate.model.production import promised
+from innostate.model.production import market_value, promised
+from innostate.model.select import node_max, slot_index
 from innostate.model.state import Floats, Ints, State
 
 
@@ -62,10 +63,13 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     reported team of each race survives its first review. At the planned end a
     project completes; if it reports at least ``follow_on_threshold`` it gets
     ``follow_on_share`` of its central funding again from the pool and runs
-    another term. Equity-backed projects that succeed (true score at least
-    ``success_threshold``) return ``exit_multiple`` times the investment to
-    their fund; policy-bank loans are repaid from the lead's cash where it can.
-    Leads' reputation moves towards their latest score.
+    another term. Equity-backed (``vc_backed``) projects are judged by their
+    investors instead (:func:`investor_scores`): stopped at an interim review
+    below ``stop_score``, never followed on by the centre, and at completion
+    they, and completed projects with a guidance-fund stake, pay their
+    investors exit proceeds (:func:`_settle`). Policy-bank loans are repaid
+    from the lead's cash where it can. Leads' reputation moves towards their
+    latest score.
     """
     ev, pr = params.evaluation, state.projects
     t = state.step
@@ -84,18 +88,24 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     )
     bias = ev.misreporting * (1 - params.regime.monitoring) * rng.random(rows.size)
     reported = np.minimum(score + bias, 1.0 + ev.misreporting)
+    # equity-backed projects answer to their investors, who read progress and sales
+    equity = pr.instrument[rows] == INSTRUMENT["vc_backed"]
+    progress_ratio, traction, judged = investor_scores(state, rows)
+    tech, app = np.where(equity, progress_ratio, tech), np.where(equity, traction, app)
+    score, reported = np.where(equity, judged, score), np.where(equity, judged, reported)
     pr.tech_score[rows], pr.app_score[rows], pr.reported_score[rows] = tech, app, reported
 
     finishing = pr.end[rows] <= t
-    cut = ~finishing & (reported < ev.cut_threshold)
+    threshold = np.where(equity, params.finance.stop_score, ev.cut_threshold)
+    cut = ~finishing & (reported < threshold)
     cut |= _race_losers(pr.race[rows], reported, ~finishing)
     pr.race[rows[~finishing & (pr.race[rows] >= 0)]] = -1  # a race is decided once
 
     _update_reputation(state, pr.lead[rows], score, ev.reputation_rate)
     _stop(state, rows[cut], STATUS["cut"])
     done = rows[finishing]
-    _settle(state, params, done, score[finishing])
-    follow = reported[finishing] >= ev.follow_on_threshold
+    follow = (reported[finishing] >= ev.follow_on_threshold) & ~equity[finishing]
+    _settle(state, params, done[~follow])
     _stop(state, done[~follow], STATUS["completed"])
     _follow_on(state, params, done[follow])
     keep = rows[~cut & ~finishing]
@@ -142,14 +152,52 @@ def _repay(state: State, rows: Ints) -> None:
         pr.loan[r] -= paid / k
 
 
-def _settle(state: State, params: Params, rows: Ints, score: Floats) -> None:
-    """Equity exits: successful backed projects return proceeds to their fund."""
-    pr, f = state.projects, params.finance
-    backed = (pr.instrument[rows] == INSTRUMENT["vc_backed"]) & (pr.investor[rows] >= 0)
-    exits = backed & (score >= params.evaluation.success_threshold)
-    invested = pr.funding[rows, SOURCE["vc"]] + pr.funding[rows, SOURCE["guidance_fund"]]
-    proceeds = f.exit_multiple * invested[exits] * score[exits] * pr.weight[rows[exits]]
-    pay(state, pr.investor[rows[exits]], proceeds)
+def investor_scores(state: State, rows: Ints) -> tuple[Floats, Floats, Floats]:
+    """Investors' view of projects: progress ratio, market traction and their product.
+
+    Progress ratio = progress / ``expected`` (what the project's money should
+    have bought by now, see rnd), clipped to [0, 1]. Traction = the lead's
+    domestic sales on the node in the last step relative to the best-selling
+    supplier's there (0 when it sells nothing). Investors read the firm's books
+    and the market, not the government's evaluation weights. Seed: "Support
+    commercialization and scale-up of technology" (financial institutions).
+    """
+    a, pr = state.actors, state.projects
+    progress, expected = pr.progress[rows], pr.expected[rows]
+    ratio = np.clip(
+        np.divide(progress, expected, out=np.zeros(rows.size), where=expected > 0), 0.0, 1.0
+    )
+    lead, node = pr.lead[rows], pr.node[rows]
+    sales = np.where(a.cap_node[lead] == node[:, None], a.slot_revenue[lead], 0.0).sum(axis=1)
+    revenue = a.slot_revenue.ravel()[slot_index(a).flat]
+    best = node_max(a, revenue, state.nodes.count)[node]
+    traction = np.clip(np.divide(sales, best, out=np.zeros(rows.size), where=best > 0), 0.0, 1.0)
+    return ratio, traction, ratio * traction
+
+
+def _settle(state: State, params: Params, rows: Ints) -> None:
+    """Equity exits: completed projects pay their investors the value they created.
+
+    Proceeds per real project = ``ip_appropriability x`` the market value of
+    the project's progress on its node (:func:`innostate.model.production.market_value`)
+    ``x`` traction (:func:`investor_scores`) ``x`` the investors' stake (their
+    share of the project's funding: all of an equity deal, the co-invested
+    share of a mission project). Proceeds are outside money (buyers and later
+    investors pay them). The government's evaluation weights play no part.
+    """
+    pr = state.projects
+    stake = pr.funding[rows, SOURCE["vc"]] + pr.funding[rows, SOURCE["guidance_fund"]]
+    rows = rows[(pr.investor[rows] >= 0) & (stake > 0)]
+    if rows.size == 0:
+        return
+    share = (pr.funding[rows, SOURCE["vc"]] + pr.funding[rows, SOURCE["guidance_fund"]]) / (
+        pr.funding[rows].sum(axis=1)
+    )
+    _, traction, _ = investor_scores(state, rows)
+    value = market_value(state, params, pr.node[rows], pr.progress[rows])
+    captured = params.regime.ip_appropriability * value * traction * share
+    proceeds = captured * pr.weight[rows]
+    pay(state, pr.investor[rows], proceeds)
     receive(state, float(proceeds.sum()))
 
 
