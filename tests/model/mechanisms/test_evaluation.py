@@ -2,6 +2,7 @@ import numpy as np
 
 from innostate.model.codebook import INSTRUMENT, SOURCE, STATUS
 from innostate.model.mechanisms import adoption, evaluation
+from innostate.model.records import Records, record
 from innostate.model.state import add_projects
 
 from factory import actor, node, rng, world
@@ -104,28 +105,113 @@ def test_misreporting_shrinks_with_monitoring():
     assert bias(0.0) > 0.15 and bias(1.0) == 0.0
 
 
-def test_successful_equity_projects_return_proceeds_to_their_fund():
+def _equity_world(technical=0.5, ip=0.6):
+    """A firm selling on node a (the only supplier: traction 1), a VC fund and a guidance fund."""
     w = world(
-        actors=[actor("firm", capabilities={"a": 4.0}), actor("vc", kind="vc_fund")],
-        regime={"evaluation_weights": {"technical": 1.0, "application": 0.0}},
+        actors=[
+            actor("firm", capabilities={"a": 5.0}),
+            actor("vc", kind="vc_fund"),
+            actor("gf", kind="guidance_fund"),
+            actor("idle", capabilities={"a": 5.0}),
+        ],
+        regime={
+            "evaluation_weights": {"technical": technical, "application": 1 - technical},
+            "ip_appropriability": ip,
+        },
     )
-    s = w.state
-    add_projects(
+    w.state.actors.slot_revenue[0, 0] = 2.0
+    return w
+
+
+def _deal(s, lead, progress, expected, end=7, budget=0.0):
+    row = add_projects(
         s,
         np.array([0]),
-        np.array([0]),
+        np.array([lead]),
         INSTRUMENT["vc_backed"],
         np.array([1.0]),
         SOURCE["vc"],
+        end + 1,
+        np.array([0.5]),
+    )[0]
+    p = s.projects
+    p.investor[row], p.progress[row], p.expected[row] = 1, progress, expected
+    p.spent[row], p.budget[row] = 1.0 - budget, budget
+    return row
+
+
+def _exit_value(w, progress, ip):
+    n = w.state.nodes
+    open_sales = n.market_size[0] * (1 - n.domestic_share[0])
+    return ip * w.params.finance.exit_multiple * open_sales * progress / n.frontier[0]
+
+
+def test_equity_exits_pay_the_market_value_created_not_the_evaluation_score():
+    paid = {}
+    for technical, ip in ((1.0, 0.6), (0.0, 0.6), (1.0, 0.3)):
+        w = _equity_world(technical, ip)
+        s = w.state
+        _deal(s, 0, progress=0.3, expected=0.5)
+        s.step = 7
+        evaluation.step(s, w.params, rng())
+        paid[technical, ip] = s.actors.cash[1]
+        assert s.projects.status[0] == STATUS["completed"]
+        assert np.isclose(s.ledger.inflow, paid[technical, ip])  # outside money
+    assert np.isclose(paid[1.0, 0.6], _exit_value(w, 0.3, 0.6)) and paid[1.0, 0.6] > 0
+    assert paid[1.0, 0.6] == paid[0.0, 0.6]  # the government's weights play no part
+    assert np.isclose(paid[1.0, 0.3], 0.5 * paid[1.0, 0.6])  # appropriability does
+
+
+def test_investors_stop_failing_equity_projects_whatever_the_evaluation_weights():
+    for technical in (1.0, 0.0):
+        w = _equity_world(technical)
+        s = w.state
+        on_track = _deal(s, 0, progress=0.4, expected=0.5, budget=0.5)
+        failing = _deal(s, 0, progress=0.02, expected=0.5, budget=0.5)
+        no_sales = _deal(s, 3, progress=0.5, expected=0.5, budget=0.5)  # a product nobody buys
+        s.step = 3
+        s.projects.next_review[[on_track, failing, no_sales]] = 3
+        evaluation.step(s, w.params, rng())
+        p = s.projects
+        assert p.status[on_track] == STATUS["active"]
+        assert p.status[[failing, no_sales]].tolist() == [STATUS["cut"]] * 2
+        assert np.isclose(s.actors.cash[1], 2 * 0.5)  # unspent money back to the fund
+        assert s.ledger.inflow == 0.0  # a stopped deal has no exit
+        assert p.next_review[on_track] > 3  # reviewed again at the next interval
+
+
+def test_completed_mission_projects_pay_the_guidance_stake():
+    w = _equity_world()
+    s = w.state
+    row = add_projects(
+        s,
+        np.array([0]),
+        np.array([0]),
+        INSTRUMENT["directive"],
+        np.array([4.0]),
+        SOURCE["central"],
         8,
         np.array([0.5]),
-    )
+    )[0]
     p = s.projects
-    p.investor[0], p.progress[0], p.spent[0], p.budget[0] = 1, 0.6, 1.0, 0.0
-    p.expected[0] = 0.5
+    p.funding[row, SOURCE["guidance_fund"]] = 1.0  # guidance equity: a fifth of the money
+    p.investor[row], p.progress[row], p.expected[row], p.spent[row] = 2, 0.2, 1.0, 5.0
+    p.budget[row] = 0.0
     s.step = 7
     evaluation.step(s, w.params, rng())
-    assert np.isclose(s.actors.cash[1], 2.5 * 1.0)  # exit_multiple x invested x score 1
+    assert p.status[row] == STATUS["completed"]
+    assert np.isclose(s.actors.cash[2], _exit_value(w, 0.2, 0.6) / 5)
+
+
+def test_breakthroughs_are_credited_to_the_equity_project_that_made_them():
+    w = _equity_world()
+    s = w.state
+    row = _deal(s, 0, progress=1.5, expected=0.5, end=20, budget=0.5)
+    s.actors.cap_level[0, 0] = 6.5  # requirement 6
+    s.nodes.domestic_level[0] = 6.5
+    rec = Records.allocate(s.schedule.steps, s.nodes.count)
+    record(s, rec, 0.0)
+    assert rec.breakthroughs == [(0, 0, int(row), 0)]
 
 
 def _reviewed(lead: str, actors: list, adopt: dict[str, float], progress: float):

@@ -247,7 +247,7 @@ def _investors(funds: Ints, capital: Floats, money: Floats) -> Ints:
 
 
 def _new_mission_projects(state: State) -> Ints:
-    """Rows of this step's directive, open-competition and horse-race projects with central money."""
+    """Rows of this step's new directive, open-competition and horse-race projects."""
     pr = state.projects
     return np.flatnonzero(
         (pr.start[: pr.count] == state.step)
