@@ -317,7 +317,7 @@ class FinanceParams:
         0.6, 0, 1, "weight", "weight guidance funds give to policy priority over return"
     )
     guidance_coinvest: float = param(
-        0.2,
+        0.5,
         0,
         2,
         "ratio",
