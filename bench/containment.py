@@ -29,7 +29,7 @@ import argparse
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from paired import half_width
 
 from innostate.experiments.run import simulate
 from innostate.scenario.load import load_scenario
@@ -47,13 +47,6 @@ def node_table(nodes: pd.DataFrame) -> pd.DataFrame:
             "access_min": nodes.groupby("node")["access"].min(),
         }
     )
-
-
-def half_width(values: np.ndarray) -> float:
-    if values.size < 2:
-        return float("nan")
-    sem = values.std(ddof=1) / np.sqrt(values.size)
-    return float(stats.t.ppf(0.975, values.size - 1) * sem)
 
 
 def main() -> None:
@@ -110,7 +103,7 @@ def main() -> None:
     order = np.argsort(-level.mean(axis=0))
     for i in order:
         name = controlled[i]
-        mean, half = float(level[:, i].mean()), half_width(level[:, i])
+        mean, half = float(level[:, i].mean()), float(half_width(level[:, i]))
         verdict = "unclear"
         if np.isfinite(half) and abs(mean) > half:
             verdict = "sped up" if mean > 0 else "slowed"

@@ -22,7 +22,7 @@ import dataclasses
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from paired import half_width
 
 from innostate.experiments.run import simulate
 from innostate.model.params import Regime
@@ -64,18 +64,8 @@ def headline(
     return np.array([float(summary[key]) for key, _, _ in INDICATORS])
 
 
-def interval(differences: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and half-width of the 95% t interval of paired differences, per indicator."""
-    n = differences.shape[0]
-    mean = differences.mean(axis=0)
-    if n < 2:
-        return mean, np.full_like(mean, np.nan)
-    sem = differences.std(axis=0, ddof=1) / np.sqrt(n)
-    return mean, float(stats.t.ppf(0.975, n - 1)) * sem
-
-
 def show(label: str, differences: np.ndarray) -> None:
-    mean, half = interval(differences)
+    mean, half = differences.mean(axis=0), half_width(differences)
     cells = "".join(
         f"{m:>+10.{digits}f} ±{h:<7.{digits}f}"
         for m, h, (_, _, digits) in zip(mean, half, INDICATORS, strict=True)
