@@ -114,6 +114,14 @@ class Regime:
     talent_programs: float = param(
         0.6, 0, 1, "0-1", "strength of talent programmes attracting returnee researchers"
     )
+    fund_alignment: float = param(
+        1.0,
+        0,
+        1,
+        "0-1",
+        "how far guidance funds follow national priorities (scales their policy weight "
+        "and their co-investment in chokepoint missions)",
+    )
 
 
 # ---------------------------------------------------------------- mechanisms

@@ -39,7 +39,8 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
     "market_led": (
-        "no top-level design beyond basic research grants; venture capital and firms decide",
+        "no top-level design beyond basic research grants; venture capital, return-seeking "
+        "funds and firms decide",
         {
             "instrument_mix": {
                 "directive": 0.0,
@@ -59,6 +60,7 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
             "local_autonomy": 0.3,
             "ip_appropriability": 0.8,
             "talent_programs": 0.3,
+            "fund_alignment": 0.0,
         },
     ),
     "local_developmental": (
@@ -72,6 +74,7 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
             "concentration": 1.0,
             "evaluation_weights": {"technical": 0.7, "application": 0.3},
             "market_finance": 0.8,
+            "fund_alignment": 0.4,
         },
     ),
 }

@@ -127,6 +127,33 @@ def test_screening_counts_real_firms_not_rows():
     assert abs(np.mean(one_row) - np.mean(many_rows)) < 3
 
 
+def _coinvested(fund_alignment: float) -> float:
+    """Guidance equity put into a directive project on a chokepoint under a regime."""
+    w = _world(fund_alignment=fund_alignment)
+    s = w.state
+    s.actors.slot_revenue[:] = 0.0
+    s.nodes.chokepoint[:] = True
+    rows = add_projects(
+        s,
+        np.array([0]),
+        np.array([0]),
+        INSTRUMENT["directive"],
+        np.array([4.0]),
+        SOURCE["central"],
+        12,
+        np.array([1.0]),
+    )
+    finance.step(s, w.params, rng())
+    return float(s.projects.funding[rows[0], SOURCE["guidance_fund"]])
+
+
+def test_fund_alignment_decides_how_far_guidance_funds_follow_the_state():
+    coinvest = _world().params.finance.guidance_coinvest
+    assert np.isclose(_coinvested(1.0), coinvest * 4.0)
+    assert np.isclose(_coinvested(0.5), 0.5 * coinvest * 4.0)
+    assert _coinvested(0.0) == 0.0  # market-led funds take no mission mandate
+
+
 def test_guidance_funds_coinvest_in_mission_projects_on_chokepoints():
     w = _world()
     s = w.state

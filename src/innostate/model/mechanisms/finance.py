@@ -45,7 +45,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     - Guidance funds (hybrid) deploy ``guidance_deploy_rate`` a year of what
       they hold after co-investing, in any enterprise's slots, ``H =
       hurdle_multiple * (1 - w * policy)`` and ranked by ``(1 - w) * m + w *
-      hurdle_multiple * policy``, with ``w = guidance_policy_weight`` and
+      hurdle_multiple * policy``, with ``w = guidance_policy_weight x
+      regime.fund_alignment`` and
       policy = the node's priority relative to the highest, 1 on chokepoints:
       they take lower returns on priority nodes.
     - Deployed capital is cut into deals of ``deal_size`` (:func:`_invest`).
@@ -69,7 +70,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         level[enterprise],
         traction[enterprise],
     )
-    hurdle, w = f.hurdle_multiple, f.guidance_policy_weight
+    hurdle, w = f.hurdle_multiple, f.guidance_policy_weight * params.regime.fund_alignment
     private = enterprise & (a.ownership[actor] == OWNER["private"])
     vc_share = np.where(private, _share_clearing(multiple, hurdle, f.deal_noise), 0.0)
     luck = rng.random((2, actor.size))  # which real firms pass: unbiased rounding
@@ -259,7 +260,8 @@ def _new_mission_projects(state: State) -> Ints:
 def _coinvest(state: State, params: Params) -> None:
     """Guidance funds take equity in this step's mission projects on chokepoint nodes.
 
-    Each such project gets ``guidance_coinvest`` per yuan of its central money,
+    Each such project gets ``guidance_coinvest x regime.fund_alignment`` per yuan
+    of its central money (a regime decides how far the funds follow the state),
     scaled down pro rata when the funds' capital falls short; the funds pay as a
     syndicate in proportion to capital and the largest is recorded as the
     project's investor (it receives the stake's exit proceeds, see
@@ -272,10 +274,11 @@ def _coinvest(state: State, params: Params) -> None:
     funds = np.flatnonzero((a.kind == KIND["guidance_fund"]) & (a.cash > 0))
     rows = _new_mission_projects(state)
     rows = rows[n.chokepoint[pr.node[rows]]]
-    if funds.size == 0 or rows.size == 0 or f.guidance_coinvest <= 0:
+    ratio = f.guidance_coinvest * params.regime.fund_alignment
+    if funds.size == 0 or rows.size == 0 or ratio <= 0:
         return
     capital = float(np.dot(a.cash[funds], a.weight[funds]))
-    wanted = f.guidance_coinvest * pr.funding[rows, SOURCE["central"]] * pr.weight[rows]
+    wanted = ratio * pr.funding[rows, SOURCE["central"]] * pr.weight[rows]
     equity = wanted * min(1.0, capital / max(float(wanted.sum()), 1e-12))
     a.cash[funds] -= a.cash[funds] * (float(equity.sum()) / capital)
     per_project = equity / pr.weight[rows]
