@@ -209,14 +209,16 @@ def compare(
     # deals: each side rounds the real firms a slot offers at random (its own draws), so the
     # deals offered differ by sampling noise of variance sum frac * (1 - frac) per side; the
     # money invested differs by at most that, and not at all where capital, not offers, binds
-    for name, got, ref, var in (
+    rows: tuple[tuple[str, list[float], list[float], list[float]], ...] = (
         ("VC", num.vc, mes.vc, mes.vc_var),
         ("guidance", num.gf, mes.gf, mes.gf_var),
-    ):
+    )
+    for name, got, ref, rounding in rows:
         diff = abs(sum(got) - sum(ref)) / deal_size
-        allowed = Z_LIMIT * math.sqrt(2 * sum(var))
+        allowed = Z_LIMIT * math.sqrt(2 * sum(rounding))
         figures = (
-            f"numpy {sum(x):.6g} bn  mesa {sum(y):.6g} bn  diff {diff:.0f} deals (<={allowed:.0f})"
+            f"numpy {sum(got):.6g} bn  mesa {sum(ref):.6g} bn  "
+            f"diff {diff:.0f} deals (<={allowed:.0f})"
         )
         lines.append((f"{name} money invested, all steps", figures, diff <= allowed + 1e-9))
     x, y = num.fund_cash[-1], mes.fund_cash[-1]
