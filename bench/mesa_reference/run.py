@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from mesa_port import Firm, Fund, InnovationModel
 from numpy_driver import NumpyModel
 
-from innostate.model.codebook import KIND
+from innostate.model.codebook import INSTRUMENT, KIND
 from innostate.model.params import replace_path
 from innostate.scenario.build import World, build
 from innostate.scenario.load import load_scenario
@@ -246,6 +246,23 @@ def slot_check(world_num: World, mesa_model: Any) -> tuple[float, float]:
     return level_diff, cash_diff
 
 
+def deal_spread(world_num: World, mesa_model: Any) -> float:
+    """Total variation distance between the two sides' deals by firm and node (0: the same)."""
+    pr = world_num.state.projects
+    rows = np.flatnonzero(pr.instrument[: pr.count] == INSTRUMENT["vc_backed"])
+    num: dict[tuple[int, int], float] = {}
+    for lead, node, weight in zip(pr.lead[rows], pr.node[rows], pr.weight[rows], strict=True):
+        num[int(lead), int(node)] = num.get((int(lead), int(node)), 0.0) + float(weight)
+    mes: dict[tuple[int, int], float] = {}
+    for row, node, deals, _ in mesa_model.deals:
+        mes[row, node] = mes.get((row, node), 0.0) + deals
+    total_num, total_mes = sum(num.values()), sum(mes.values())
+    if total_num == 0 or total_mes == 0:
+        return 0.0 if total_num == total_mes else 1.0
+    keys = set(num) | set(mes)
+    return 0.5 * sum(abs(num.get(k, 0) / total_num - mes.get(k, 0) / total_mes) for k in keys)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -315,6 +332,14 @@ def main() -> None:
                 ("every slot's level", f"max abs diff {level_diff:.1e}", level_diff < EXACT)
             )
             lines.append(("every firm's cash", f"max rel diff {cash_diff:.1e}", cash_diff < EXACT))
+        spread = deal_spread(w_num, mesa_model)
+        lines.append(
+            (
+                "deals by firm and node",
+                f"total variation distance {spread:.3f} (<0.1)",
+                spread < 0.1,
+            )
+        )
         for name, figures, ok in lines:
             print(f"    {'ok  ' if ok else 'FAIL'} {name:36s} {figures}")
             all_pass &= ok
