@@ -71,6 +71,7 @@ class Record:
 
 
 def world_at(scenario: Any, scale: float, noise: bool) -> World:
+    """The scenario built at ``scale``; R&D noise off unless ``noise``."""
     world = build(scenario.model_copy(update={"population_scale": scale}))
     if not noise:
         world.params = replace_path(world.params, "rnd.noise", 0.0)
@@ -78,7 +79,7 @@ def world_at(scenario: Any, scale: float, noise: bool) -> World:
 
 
 def scale_for(scenario: Any, actors: int) -> float:
-    """Population scale giving about ``actors`` actors (two secant steps from scale 0.01)."""
+    """Population scale giving about ``actors`` actors (secant steps from scale 0.01)."""
     scale = 0.01
     for _ in range(3):
         world = build(scenario.model_copy(update={"population_scale": scale}))
@@ -102,6 +103,7 @@ def timed(step: Callable[[], None], after: Callable[[], None], steps: int) -> tu
 
 
 def run_numpy(world: World, steps: int, seed: int) -> tuple[float, float, Record]:
+    """Run innostate's functions: CPU and wall seconds of the steps, and the record."""
     model = NumpyModel(world.state, world.params, seed)
     rec = Record()
     a, n = world.state.actors, world.state.nodes
@@ -129,6 +131,7 @@ def run_numpy(world: World, steps: int, seed: int) -> tuple[float, float, Record
 
 
 def run_mesa(world: World, steps: int, seed: int) -> tuple[float, float, float, Record, Any]:
+    """Build and run the Mesa port: construction CPU, steps' CPU and wall, record, model."""
     c0 = time.process_time()
     model = InnovationModel(world.state, world.params, seed)
     build_cpu = time.process_time() - c0
