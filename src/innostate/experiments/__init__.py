@@ -6,6 +6,12 @@ Experiment designs (see ``docs/experiments.md``)::
     runs = run_design(factorial({"regime.alignment": [0.2, 0.6, 1.0]}), "tiny", replicates=5)
     f = model_function("tiny", outputs=["self_reliance_end"])
     f(**{"regime.alignment": 0.5})   # {"self_reliance_end": ...}
+
+Sensitivity and scenario discovery::
+
+    from innostate.experiments import sensitivity, discover
+    indices = sensitivity("tiny", {"rnd.productivity": (0.1, 0.5)}, method="morris")
+    found = discover("runs/my-sweep", where="nodes_meeting_requirement_end >= 5")
 """
 
 from typing import TYPE_CHECKING, Any
@@ -22,22 +28,37 @@ if TYPE_CHECKING:
         run_design,
         sweep,
     )
+    from innostate.experiments.discovery import Discovery, discover
+    from innostate.experiments.gsa import sensitivity
 
+FROM_DISCOVERY = ("Discovery", "discover")
+FROM_GSA = ("sensitivity",)
 __all__ = [
+    "Discovery",
     "ModelFunction",
     "Sweep",
+    "discover",
     "factorial",
     "from_csv",
     "latin_hypercube",
     "load_sweep",
     "model_function",
     "run_design",
+    "sensitivity",
     "sweep",
 ]
 
 
 def __getattr__(name: str) -> Any:
     # loaded on first use, so that importing the store (as the command line does) stays light
+    if name in FROM_DISCOVERY:
+        from innostate.experiments import discovery
+
+        return getattr(discovery, name)
+    if name in FROM_GSA:
+        from innostate.experiments import gsa
+
+        return getattr(gsa, name)
     if name in __all__:
         from innostate.experiments import design
 

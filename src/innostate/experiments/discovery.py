@@ -36,7 +36,9 @@ Platypus; the standalone ``PRIM`` package is GPL-licensed and unmaintained.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -99,7 +101,7 @@ class Discovery:
         )
 
 
-def describe_limit(row: dict[str, Any]) -> str:
+def describe_limit(row: Mapping[Any, Any]) -> str:
     """One restricted input of a box as text: ``0.2 <= x <= 0.6`` or ``regime in {a, b}``."""
     if row["kind"] == "set":
         return f"{row['input']} in {{{row['values']}}}"
@@ -109,7 +111,7 @@ def describe_limit(row: dict[str, Any]) -> str:
 
 
 def discover(
-    table: pd.DataFrame,
+    table: pd.DataFrame | str | Path,
     where: str,
     inputs: list[str] | None = None,
     alpha: float = 0.05,
@@ -124,7 +126,8 @@ def discover(
     Parameters
     ----------
     table
-        One row per run: input columns and outcome columns (a sweep's runs table).
+        One row per run: input columns and outcome columns (a sweep's runs
+        table), or the folder a sweep wrote (its files are checked first).
     where
         A pandas query over the table's columns, true for the runs of interest,
         e.g. ``"nodes_meeting_requirement_end >= 5"``.
@@ -150,6 +153,8 @@ def discover(
         When the condition names an unknown column (the valid names are
         listed), is not a true/false test, or no run (or every run) meets it;
         or an input is not a column.
+    DamagedRun
+        When ``table`` is a folder that is not a finished sweep.
     """
     from innostate.experiments.compare import INDICATORS
 
@@ -159,8 +164,17 @@ def discover(
             "alpha must be in (0, 0.5), min_mass in (0, 1), boxes and depth at least 1",
             "e.g. alpha=0.05, min_mass=0.05, boxes=1, depth=3",
         )
+    columns: list[str] | None = None
+    if not isinstance(table, pd.DataFrame):
+        from innostate.experiments.design import load_sweep
+
+        found = load_sweep(table)
+        table, columns = found.runs, list(found.design.get("columns", []))
     interest = of_interest(table, where)
-    chosen = design_inputs(table, INDICATORS) if inputs is None else list(inputs)
+    if inputs is not None:
+        chosen = list(inputs)
+    else:
+        chosen = [c for c in design_inputs(table, INDICATORS) if columns is None or c in columns]
     unknown = [c for c in chosen if c not in table.columns]
     if unknown or not chosen:
         raise _error(
@@ -213,7 +227,7 @@ def of_interest(table: pd.DataFrame, where: str) -> pd.Series:
         raise _error(
             "where",
             f"'{where}' is not a condition pandas can read ({type(exc).__name__}: {exc})",
-            "write e.g. \"nodes_meeting_requirement_end >= 5\"",
+            'write e.g. "nodes_meeting_requirement_end >= 5"',
         ) from None
     if not isinstance(found, pd.Series) or found.dtype != bool:
         raise _error(
@@ -244,6 +258,51 @@ def design_inputs(table: pd.DataFrame, outcomes: Any = ()) -> list[str]:
         for c in table.columns
         if c not in outcomes and c not in RUN_COLUMNS and table[c].nunique(dropna=False) > 1
     ]
+
+
+TABLES = ("boxes", "box_stats", "trajectory", "leaves")
+
+
+def write_discovery(result: Discovery, folder: Path) -> list[Path]:
+    """Write the tables (Parquet and CSV), tree.txt and discovery.json (with digests)."""
+    from innostate.experiments.store import file_digest, write_json, write_table, write_text
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.html").unlink(missing_ok=True)  # it describes older files
+    written = []
+    for name in TABLES:
+        frame = getattr(result, name)
+        written.append(write_table(folder / f"{name}.parquet", frame))
+        written.append(write_text(folder / f"{name}.csv", frame.to_csv(index=False)))
+    written.append(write_text(folder / "tree.txt", result.tree))
+    files = {path.name: file_digest(path) for path in written}
+    meta = {k: v for k, v in asdict(result).items() if k not in (*TABLES, "tree")}
+    meta["rules"] = result.box_rules()
+    written.append(write_json(folder / "discovery.json", {**meta, "files": files}))
+    return written
+
+
+def load_discovery(folder: Path) -> Discovery:
+    """Read a written discovery back (for rebuilding its report).
+
+    Raises
+    ------
+    DamagedRun
+        Naming the file that is missing, unreadable or altered.
+    """
+    from innostate.experiments.store import check_files
+
+    meta = check_files(folder, "discovery.json")
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    return Discovery(
+        where=meta["where"],
+        inputs=list(meta["inputs"]),
+        runs=int(meta["runs"]),
+        of_interest=int(meta["of_interest"]),
+        tree=(folder / "tree.txt").read_text(encoding="utf-8"),
+        settings=dict(meta.get("settings", {})),
+        **tables,
+    )
 
 
 # ---------------------------------------------------------------------------- PRIM
@@ -330,25 +389,21 @@ def prim(
     limit_columns = [
         "box", "input", "kind", "low", "high", "values", "full_low", "full_high", "all_values",
     ]  # fmt: skip
+    step_columns = [
+        "box", "step", "coverage", "density", "mass", "runs", "of_interest", "restricted", "chosen",
+    ]  # fmt: skip
+    stat_columns = ["box", "coverage", "density", "mass", "runs", "of_interest", "how"]
     return (
         pd.DataFrame(limits, columns=limit_columns),
-        pd.DataFrame(
-            stats,
-            columns=["box", "coverage", "density", "mass", "runs", "of_interest", "how"],
-        ),
-        pd.DataFrame(
-            steps,
-            columns=[
-                "box", "step", "coverage", "density", "mass", "runs", "of_interest",
-                "restricted", "chosen",
-            ],
-        ),  # fmt: skip
+        pd.DataFrame(stats, columns=stat_columns),
+        pd.DataFrame(steps, columns=step_columns),
     )
 
 
 def _encode(x: pd.DataFrame) -> tuple[np.ndarray, list[list[str] | None]]:
     """Inputs as floats: numeric columns as they are, the others as category codes."""
-    columns, categories = [], []
+    columns: list[np.ndarray] = []
+    categories: list[list[str] | None] = []
     for name in x.columns:
         column = x[name]
         if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):

@@ -26,6 +26,7 @@ interval (the index plus or minus it).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import inspect
 import io
 import math
@@ -96,6 +97,7 @@ def check_ranges(
         problems.append(
             Problem(source, "", "no parameter ranges given", "give e.g. regime.alignment=0.2:1.0")
         )
+    numbers: dict[str, tuple[float, float]] = {}
     for path, bounds in ranges.items():
         try:
             low, high = (float(v) for v in bounds)
@@ -111,6 +113,8 @@ def check_ranges(
                     "give LOW:HIGH with LOW below HIGH, e.g. 0.2:1.0",
                 )
             )
+        else:
+            numbers[path] = (low, high)
         if settings and path in settings:
             problems.append(
                 Problem(
@@ -120,16 +124,15 @@ def check_ranges(
                     "keep one of the two",
                 )
             )
-    if problems:
-        raise ScenarioError(problems)
-    fixed = dict(settings or {})
-    seen: set[str] = set()
+    fixed = {k: v for k, v in (settings or {}).items() if k not in ranges}
+    seen = {str(p) for p in problems}
     for end in (0, 1):  # both ends of every range checked, each problem reported once
-        chosen = {**fixed, **{path: float(bounds[end]) for path, bounds in ranges.items()}}
+        chosen = {**fixed, **{path: bounds[end] for path, bounds in numbers.items()}}
         try:
             split_settings(scenario, chosen, source)
         except ScenarioError as exc:
             for p in exc.problems:
+                p = dataclasses.replace(p, file=source) if p.file == "--set" else p
                 if str(p) not in seen:
                     seen.add(str(p))
                     problems.append(p)
@@ -166,7 +169,7 @@ def sample(
     ScenarioError
         For an unknown method, a Sobol' N that is not a power of two, or sizes below 1.
     """
-    _check_method(method)
+    check_method(method)
     spec = problem(ranges)
     rng = np.random.default_rng(seed)
     if method == "morris":
@@ -249,7 +252,7 @@ def analyze(
         ``*_conf`` is the half-width of the 95% bootstrap interval. When the
         output does not vary at all, every index is 0.
     """
-    _check_method(method)
+    check_method(method)
     spec = problem(ranges)
     x = points[spec["names"]].to_numpy(dtype=float)
     y = np.asarray(outcomes, dtype=float)
@@ -286,12 +289,12 @@ def _salib(
 ) -> dict[str, Any]:
     # SALib's notices are not the user's problem; its delta seeds numpy's global generator,
     # replaces the warnings formatter and prints: keep the caller's state and output untouched
-    state, formatter = np.random.get_state(), warnings.formatwarning
+    state, formatter = np.random.get_state(), warnings.formatwarning  # noqa: NPY002
     try:
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(record=True):
             return _salib_quiet(method, spec, x, y, levels, seed, resamples)
     finally:
-        np.random.set_state(state)
+        np.random.set_state(state)  # noqa: NPY002
         warnings.formatwarning = formatter
 
 
@@ -326,12 +329,8 @@ def _salib_quiet(
         return {c: found[c] for c in COLUMNS["delta"]}
     # SALib 1.6 names the classic estimator delta_raw; asking for delta and S1 apart is
     # several times faster than both at once
-    found = delta_analyze.analyze(
-        spec, x, y, num_resamples=resamples, seed=seed, method="delta"
-    )
-    first = delta_analyze.analyze(
-        spec, x, y, num_resamples=resamples, seed=seed, method="sobol"
-    )
+    found = delta_analyze.analyze(spec, x, y, num_resamples=resamples, seed=seed, method="delta")
+    first = delta_analyze.analyze(spec, x, y, num_resamples=resamples, seed=seed, method="sobol")
     return {
         "delta": found["delta_raw"],
         "delta_conf": found["delta_raw_conf"],
@@ -386,7 +385,7 @@ def sensitivity(
     workers: int | None = None,
     out: str | Path | None = None,
     on_run: Callable[[int, int], None] | None = None,
-    executor: Executor | None = None,
+    backend: str | Executor | None = None,
     fresh: bool = False,
 ) -> pd.DataFrame:
     """Run a SALib design on a scenario and return the sensitivity indices.
@@ -413,11 +412,13 @@ def sensitivity(
         Held fixed in every run, as for :func:`~innostate.experiments.run.simulate`.
     root_seed
         Seeds the replicates, the sampler and the bootstrap (None: the scenario's).
-    workers, executor
-        Local worker processes (default: the usable CPUs), or any
-        ``concurrent.futures`` executor (e.g. Dask's).
+    workers, backend
+        Worker processes (default: the usable CPUs) and where they run:
+        ``"process"`` (default), ``"dask-local"``, ``"tcp://HOST:PORT"`` or any
+        ``concurrent.futures`` executor (see :func:`~innostate.experiments.design.run_design`).
     out
-        Folder for the runs (resumable: ``out/runs``), ``indices.csv``,
+        Folder for the runs (resumable: ``out/runs``; the sweep's tables
+        ``runs.parquet``, ``series.parquet``, ``sweep.json``), ``indices.csv``,
         ``indices.parquet``, ``samples.parquet`` and ``sensitivity.json``;
         None keeps nothing on disk.
     on_run
@@ -445,14 +446,14 @@ def sensitivity(
             return sensitivity(
                 scenario, params, outputs, method, replicates, samples, trajectories, levels,
                 regime, containment, settings, scale, root_seed, workers, Path(tmp), on_run,
-                executor, fresh,
+                backend, fresh,
             )  # fmt: skip
     from innostate.experiments.run import resolve
 
     folder = Path(out)
     names = [outputs] if isinstance(outputs, str) else list(dict.fromkeys(outputs))
-    _check_method(method)
-    _check_outputs(names)
+    check_method(method)
+    check_outputs(names)
     if replicates < 1:
         raise _error("replicates", "needs at least one replicate", "give e.g. replicates=5")
     ranges = {str(k): (float(v[0]), float(v[1])) for k, v in params.items()}
@@ -461,13 +462,15 @@ def sensitivity(
     seeds = np.random.SeedSequence([base.seed, 0x5A11B]).generate_state(2)
     points = sample(ranges, method, samples, trajectories, levels, seed=int(seeds[0]))
     design = points.copy()
-    for path, value in base.settings.items():  # fixed settings: one value in every row
-        design[path] = value
-    design["regime"] = base.regime
-    design["containment"] = base.containment
-    runs = _evaluate(
-        design, base.scenario, replicates, base.seed, folder, workers, on_run, executor, fresh
-    )
+    for name, value in (("regime", regime), ("containment", containment)):
+        if value is not None:
+            design[name] = value
+    from innostate.experiments.design import run_design
+
+    runs = run_design(
+        design, scenario, replicates, workers, backend, folder, base.seed, on_run,
+        settings=settings, scale=scale, fresh=fresh,
+    )  # fmt: skip
     runs = runs.rename(columns={"row": "sample"})
     means = runs.groupby("sample")[names].mean().sort_index()
     tables = []
@@ -507,33 +510,6 @@ def sensitivity(
     with folder_lock(folder):
         write_sensitivity(folder, indices, per_sample, meta)
     return indices
-
-
-def _evaluate(
-    design: pd.DataFrame,
-    scenario: Scenario,
-    replicates: int,
-    root_seed: int,
-    folder: Path,
-    workers: int | None,
-    on_run: Callable[[int, int], None] | None,
-    executor: Executor | None,
-    fresh: bool,
-) -> pd.DataFrame:
-    """Every run of the design: its ``row``, ``replicate``, ``seed`` and indicators."""
-    from innostate.experiments.design import run_design
-
-    return run_design(
-        design,
-        scenario,
-        replicates=replicates,
-        workers=workers,
-        out=folder,
-        root_seed=root_seed,
-        on_run=on_run,
-        executor=executor,
-        fresh=fresh,
-    )
 
 
 def write_sensitivity(
@@ -581,12 +557,23 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _check_method(method: str) -> None:
+def problem_list(check: Callable[..., None], *args: Any) -> list[Problem]:
+    """The problems a check raises (an empty list when it passes)."""
+    try:
+        check(*args)
+    except ScenarioError as exc:
+        return list(exc.problems)
+    return []
+
+
+def check_method(method: str) -> None:
+    """Refuse an unknown method, naming the known ones."""
     if method not in METHODS:
         raise _error("method", f"unknown method '{method}'", f"use one of {', '.join(METHODS)}")
 
 
-def _check_outputs(names: list[str]) -> None:
+def check_outputs(names: list[str]) -> None:
+    """Refuse unknown output names, naming the headline indicators."""
     unknown = [n for n in names if n not in INDICATORS]
     if unknown or not names:
         raise _error(

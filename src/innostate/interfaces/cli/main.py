@@ -1,4 +1,5 @@
-"""``innostate`` command line: run, compare, report, scenarios, regimes, params, show, validate."""
+"""``innostate`` command line: run, compare, sensitivity, discover, report, scenarios, regimes,
+params, show, validate, export, data."""
 
 from __future__ import annotations
 
@@ -489,6 +490,321 @@ def compare(
 
         write_compare_report(folder)
     out.print(f"Wrote the comparison of {len(result.runs)} runs to [bold]{folder}[/]")
+
+
+@app.command()
+def sensitivity(
+    scenario: Annotated[str, typer.Argument(help="built-in name or YAML file")] = DEFAULT_SCENARIO,
+    method: Annotated[str, typer.Option(help="morris, sobol or delta")] = "morris",
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            help="a parameter or numeric scenario input to vary: PATH=LOW:HIGH (repeatable)",
+        ),
+    ] = None,
+    output: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--output", help="indicator to analyse (repeatable; default self_reliance_end)"
+        ),
+    ] = None,
+    replicates: Annotated[
+        int, typer.Option(min=1, help="runs per sample point (seeds), averaged")
+    ] = 5,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="sobol: base sample N, a power of two (default 64); delta: points"
+        ),
+    ] = None,
+    trajectories: Annotated[int, typer.Option(min=2, help="morris: trajectories")] = 10,
+    levels: Annotated[int, typer.Option(min=2, help="morris: grid levels")] = 4,
+    regime: Annotated[str | None, typer.Option(help="regime of every run")] = None,
+    containment: Annotated[
+        str | None, typer.Option(help="containment timeline of every run")
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=MAX_SEED,
+            help="root seed of the runs and the sample (default: the scenario's)",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="worker processes (default: usable CPUs)")
+    ] = None,
+    scale: Annotated[
+        float | None, typer.Option(min=0.0001, max=10, help="multiply synthetic populations")
+    ] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="set a parameter or scenario input in every run"),
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="discard the stored runs of this design and recompute")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    no_report: Annotated[bool, typer.Option("--no-report", help="skip report.html")] = False,
+) -> None:
+    """Global sensitivity analysis with SALib: which inputs move an indicator.
+
+    Samples the --param ranges (Morris trajectories, Sobol' N x (D + 2) points or
+    delta's Latin hypercube), runs each point --replicates times with the same
+    seeds, averages the replicates and ranks the inputs with 95% confidence
+    intervals. Writes OUT/indices.csv, indices.parquet, samples.parquet,
+    sensitivity.json and report.html; the runs are kept in OUT/runs (run the
+    same command again to resume).
+    """
+    import time
+
+    from innostate.experiments.backends import WorkerDied
+    from innostate.experiments.ensemble import Interrupted
+    from innostate.experiments.gsa import run_count
+    from innostate.experiments.gsa import sensitivity as analyse
+    from innostate.experiments.run import resolve
+    from innostate.experiments.store import digest
+    from innostate.scenario.load import load_scenario, rescale
+
+    folder = out_dir
+    try:
+        ranges, problems = _ranges(param or [])
+        names = output or ["self_reliance_end"]
+        loaded = rescale(load_scenario(scenario), scale)
+        inputs = resolve(loaded, regime, containment, seed, _settings(settings or [], loaded))
+        _check_sensitivity(
+            inputs.scenario, ranges, problems, inputs.settings, method, samples, names
+        )
+        if folder is None:
+            variant = [method, ranges, samples, trajectories, levels, replicates]
+            base = inputs.folder_name("sensitivity")
+            folder = Path("runs") / f"{base}-{method}-{digest(variant)[:8]}"
+        points = run_count(method, len(ranges), samples, trajectories)
+        err.print(
+            f"{method}: {points} sample points x {replicates} replicates = "
+            f"{points * replicates:,} runs",
+            highlight=False,
+        )
+        started = time.monotonic()
+        with warnings.catch_warnings():  # damaged records: say so, then run them again
+            warnings.simplefilter("always", DamagedRecordWarning)
+            warnings.showwarning = _show_warning
+            indices = _with_progress(
+                lambda tick: analyse(
+                    inputs.scenario,
+                    ranges,
+                    names,
+                    method,
+                    replicates,
+                    samples,
+                    trajectories,
+                    levels,
+                    regime=regime,
+                    containment=containment,
+                    settings=inputs.settings,
+                    root_seed=inputs.seed,
+                    workers=workers,
+                    out=folder,
+                    on_run=tick,
+                    fresh=fresh,
+                ),
+                quiet,
+                label="runs",
+            )
+    except ScenarioError as exc:
+        raise _fail(exc) from None
+    except StoreError as exc:
+        raise _refuse(exc) from None
+    except WorkerDied as exc:
+        err.print(
+            f"[bold red]Stopped:[/] {exc}. The finished runs are saved in {folder}/runs. "
+            "Fix: run the same command again with fewer --workers or a smaller --scale.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=1) from None
+    except Interrupted as exc:
+        err.print(
+            f"Interrupted: {exc.done} of {exc.total} runs are saved in {exc.folder}. "
+            "Run the same command again to resume.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=130) from None
+    _indices_tables(indices, method)
+    if not no_report:
+        from innostate.interfaces.report import write_sensitivity_report
+
+        write_sensitivity_report(folder)
+    out.print(
+        f"Wrote the {method} analysis of {indices.attrs['runs']:,} runs "
+        f"({time.monotonic() - started:.0f} s) to [bold]{folder}[/]"
+    )
+
+
+def _ranges(items: list[str]) -> tuple[dict[str, tuple[float, float]], list[Problem]]:
+    """Parse ``--param PATH=LOW:HIGH`` options: the ranges, and the malformed ones' problems."""
+    from innostate.experiments.design import parse_param
+
+    ranges: dict[str, tuple[float, float]] = {}
+    problems = []
+    for item in items:
+        try:
+            path, found = parse_param(item, "--param")
+        except ScenarioError as exc:
+            problems += exc.problems
+            continue
+        if not isinstance(found, tuple):
+            problems.append(
+                Problem(
+                    "--param",
+                    item,
+                    "sensitivity needs a range LOW:HIGH (inputs vary uniformly over it)",
+                    "write e.g. --param regime.alignment=0.2:1.0",
+                )
+            )
+        elif path in ranges:
+            problems.append(Problem("--param", path, "given twice", "give each path once"))
+        else:
+            ranges[path] = found
+    if not items:
+        problems.append(
+            Problem(
+                "--param", "", "no parameter to vary", "give e.g. --param regime.alignment=0.2:1.0"
+            )
+        )
+    return ranges, problems
+
+
+def _check_sensitivity(
+    scenario: Scenario,
+    ranges: dict[str, tuple[float, float]],
+    problems: list[Problem],
+    settings: dict[str, Setting],
+    method: str,
+    samples: int | None,
+    outputs: list[str],
+) -> None:
+    """Every problem of a sensitivity command at once, before any run."""
+    from innostate.experiments.gsa import check_ranges, check_sobol_samples, problem_list
+
+    if ranges:
+        problems += problem_list(check_ranges, scenario, ranges, settings, "--param")
+    problems += problem_list(_check_choice, method, outputs)
+    if method == "sobol" and samples is not None:
+        problems += problem_list(check_sobol_samples, samples)
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _check_choice(method: str, outputs: list[str]) -> None:
+    from innostate.experiments.gsa import check_method, check_outputs
+
+    check_method(method)
+    check_outputs(outputs)
+
+
+def _indices_tables(indices: Any, method: str) -> None:
+    from innostate.experiments.gsa import COLUMNS, RANKED_BY
+
+    noise = indices.attrs.get("noise", {})
+    for name, part in indices.groupby("output", sort=False):
+        view = Table(title=f"{name}: inputs ranked by {RANKED_BY[method]}")
+        view.add_column("rank", justify="right")
+        view.add_column("parameter", no_wrap=True)
+        for column in COLUMNS[method]:
+            view.add_column(column.replace("_conf", " ±95%"), justify="right")
+        for row in part.to_dict("records"):
+            view.add_row(
+                str(row["rank"]), row["parameter"], *(f"{row[c]:.3g}" for c in COLUMNS[method])
+            )
+        out.print(view)
+        found = noise.get(name, {})
+        if found.get("noise_share") is not None:
+            out.print(
+                f"  seed noise: {100 * found['noise_share']:.1f}% of the variance of the "
+                f"replicate means (replicate SD {found['replicate_sd']:.4g})",
+                highlight=False,
+            )
+
+
+@app.command()
+def discover(
+    sweep_dir: Annotated[Path, typer.Argument(help="folder written by innostate sweep")],
+    where: Annotated[
+        str,
+        typer.Option(
+            help='runs of interest, a pandas query, e.g. "nodes_meeting_requirement_end >= 5"'
+        ),
+    ],
+    inputs: Annotated[
+        str | None,
+        typer.Option(
+            help="comma-separated design columns to explain with (default: all that vary)"
+        ),
+    ] = None,
+    alpha: Annotated[
+        float, typer.Option(min=0.001, max=0.49, help="PRIM: share of the box peeled per step")
+    ] = 0.05,
+    threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="PRIM: density the kept box must reach")
+    ] = 0.8,
+    min_mass: Annotated[
+        float, typer.Option(min=0.001, max=0.99, help="smallest share of the runs in a box or leaf")
+    ] = 0.05,
+    boxes: Annotated[int, typer.Option(min=1, max=10, help="PRIM boxes to look for")] = 1,
+    depth: Annotated[int, typer.Option(min=1, max=8, help="CART tree depth")] = 3,
+    no_paste: Annotated[bool, typer.Option("--no-paste", help="PRIM: no pasting")] = False,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="output folder (default SWEEP_DIR/discovery)")
+    ] = None,
+    no_report: Annotated[bool, typer.Option("--no-report", help="skip report.html")] = False,
+) -> None:
+    """Scenario discovery: under which inputs do the sweep's runs meet a condition?
+
+    PRIM boxes (limits on a few inputs inside which most runs meet it, with
+    coverage and density) and a shallow CART tree over the design's columns.
+    Writes boxes, box_stats, trajectory and leaves (Parquet and CSV), tree.txt,
+    discovery.json and report.html.
+    """
+    from innostate.experiments.discovery import discover as find
+    from innostate.experiments.discovery import write_discovery
+    from innostate.experiments.store import folder_lock
+
+    folder = out_dir or sweep_dir / "discovery"
+    try:
+        chosen = _names(inputs, "--inputs", "regime.alignment,regime") if inputs else None
+        result = find(
+            sweep_dir, where, chosen, alpha, threshold, min_mass, not no_paste, boxes, depth
+        )
+        with folder_lock(folder):
+            write_discovery(result, folder)
+            if not no_report:
+                from innostate.interfaces.report import write_discovery_report
+
+                write_discovery_report(folder)
+    except ScenarioError as exc:
+        raise _fail(exc) from None
+    except StoreError as exc:
+        raise _refuse(exc) from None
+    out.print(
+        f"{result.of_interest} of {result.runs} runs ({result.base_density:.0%}) meet '{where}'.",
+        highlight=False,
+        markup=False,
+    )
+    out.print("PRIM:", highlight=False)
+    for line in result.box_rules():
+        out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+    out.print("CART leaves (most dense first):", highlight=False)
+    for leaf in result.leaves.to_dict("records"):
+        out.print(
+            f"  {leaf['rule']}: {leaf['of_interest']} of {leaf['runs']} runs "
+            f"(coverage {leaf['coverage']:.0%}, density {leaf['density']:.0%})",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    out.print(f"Wrote the discovery to [bold]{folder}[/]")
 
 
 data_app = typer.Typer(
