@@ -241,6 +241,14 @@ def test_sequential_process_pool_and_dask_give_identical_tables(reference, tiny)
         pd.testing.assert_frame_equal(result.series, reference.series)
 
 
+def test_a_running_dask_scheduler_is_reached_by_its_address(reference, tiny):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        result = sweep(factorial(GRID), tiny, 2, backend=cluster.scheduler_address, root_seed=5)
+    pd.testing.assert_frame_equal(result.runs, reference.runs)
+
+
 def test_an_unknown_backend_is_refused_before_any_run(tiny, tmp_path):
     with pytest.raises(ScenarioError, match=r"unknown backend 'spark'\. Fix: use one of: process"):
         run_design(factorial(GRID), tiny, backend="spark", out=tmp_path)

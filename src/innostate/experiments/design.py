@@ -63,6 +63,8 @@ CATEGORICAL = ("regime", "containment")
 # columns the output tables add: a design may not use these names
 RESERVED = ("row", "replicate", "seed", *INDICATORS)
 BACKENDS = ("process", "dask-local", "tcp://HOST:PORT")
+# seconds to wait for a Dask scheduler before giving up
+CONNECT_TIMEOUT = 30
 # problems are collected over at most this many failing rows before reporting
 MAX_FAILING_ROWS = 20
 
@@ -802,7 +804,7 @@ def open_backend(
         else:
             try:
                 client = stack.enter_context(
-                    Client(backend, timeout=30)  # type: ignore[no-untyped-call]
+                    Client(backend, timeout=CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
                 )
             except (OSError, TimeoutError) as exc:
                 raise BackendUnavailable(

@@ -372,10 +372,10 @@ def report(
 
 @app.command()
 def export(
-    run_dir: Annotated[Path, typer.Argument(help="folder of a run or a comparison")],
+    run_dir: Annotated[Path, typer.Argument(help="folder of a run, a comparison or a sweep")],
     to: Annotated[str, typer.Option("--to", help="csv or xlsx")] = "csv",
 ) -> None:
-    """Export a finished run's or comparison's tables as CSV files or one Excel workbook.
+    """Export a finished run's, comparison's or sweep's tables as CSV files or one Excel workbook.
 
     CSV files go to RUN_DIR/csv/; the workbook is RUN_DIR/tables.xlsx (one sheet
     per table; needs the optional openpyxl: pip install 'innostate[excel]').
