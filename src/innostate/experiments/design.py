@@ -54,6 +54,7 @@ from innostate.experiments.store import (
     write_json,
     write_table,
 )
+from innostate.scenario.build import check_choices
 from innostate.scenario.errors import Problem, ScenarioError
 from innostate.scenario.override import Setting
 from innostate.scenario.schema import Scenario
@@ -62,6 +63,8 @@ CATEGORICAL = ("regime", "containment")
 # columns the output tables add: a design may not use these names
 RESERVED = ("row", "replicate", "seed", *INDICATORS)
 BACKENDS = ("process", "dask-local", "tcp://HOST:PORT")
+# seconds to wait for a Dask scheduler before giving up
+CONNECT_TIMEOUT = 30
 # problems are collected over at most this many failing rows before reporting
 MAX_FAILING_ROWS = 20
 
@@ -411,6 +414,19 @@ def check_design(
         raise ScenarioError(problems)
     base = resolve(scenario, settings=dict(settings or {}), scale=scale, seed=root_seed)
     found: dict[str, tuple[Problem, list[int]]] = {}  # one entry per problem, with its rows
+    for column in CATEGORICAL:  # checked on their own: a row may fail for other reasons first
+        if column in design.columns:
+            for name in design[column].dropna().unique():
+                try:
+                    check_choices(
+                        base.scenario,
+                        *((str(name), None) if column == "regime" else (None, str(name))),
+                    )
+                except ScenarioError as exc:
+                    rows = [i for i, v in enumerate(design[column]) if v == name]
+                    for problem in exc.problems:
+                        problem = replace(problem, file=source)
+                        found.setdefault(str(problem), (problem, rows))
     points: list[Point] = []
     keys: dict[tuple[int, str, str], dict[str, Any]] = {}
     failing = 0
@@ -422,9 +438,11 @@ def check_design(
             )
         except ScenarioError as exc:
             for problem in exc.problems:
-                if problem.file in ("--set", "settings"):
+                if problem.file in ("--set", "settings", base.scenario.name):
                     problem = replace(problem, file=source)
-                found.setdefault(str(problem), (problem, []))[1].append(row)
+                entry = found.setdefault(str(problem), (problem, []))
+                if row not in entry[1]:
+                    entry[1].append(row)
             failing += 1
             if failing >= MAX_FAILING_ROWS:
                 break
@@ -542,10 +560,12 @@ def sweep(
     settings: Mapping[str, Setting] | None = None,
     scale: float | None = None,
     fresh: bool = False,
+    source: str = "design",
 ) -> Sweep:
     """Run every design row ``replicates`` times; the runs table and the per-step series.
 
-    Takes the arguments of :func:`run_design`, which returns only the runs table.
+    Takes the arguments of :func:`run_design`, which returns only the runs table,
+    and ``source``, how messages name the design (``--param`` on the command line).
     With ``out``, writes ``runs.parquet``, ``series.parquet`` and ``sweep.json``
     there (and keeps each run in ``out/runs``).
     """
@@ -553,7 +573,7 @@ def sweep(
         raise ScenarioError(
             [Problem("design", "replicates", f"{replicates} replicates", "give at least 1")]
         )
-    points = check_design(design, scenario, settings, scale, root_seed)
+    points = check_design(design, scenario, settings, scale, root_seed, source)
     if out is None:
         with tempfile.TemporaryDirectory(prefix="innostate-sweep-") as tmp:
             return _sweep(
@@ -784,7 +804,7 @@ def open_backend(
         else:
             try:
                 client = stack.enter_context(
-                    Client(backend, timeout=30)  # type: ignore[no-untyped-call]
+                    Client(backend, timeout=CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
                 )
             except (OSError, TimeoutError) as exc:
                 raise BackendUnavailable(

@@ -206,8 +206,8 @@ class RunInputs:
         settings and the scale when they are set, so that variants never share a folder."""
         s = self.scenario
         name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in s.name) or "scenario"
-        if kind == "compare":
-            base = f"compare-{name}-seed{self.seed}"
+        if kind in ("compare", "sweep"):
+            base = f"{kind}-{name}-seed{self.seed}"
         else:
             base = f"{name}-{self.regime}-{self.containment}-seed{self.seed}"
         if self.settings or s.population_scale != 1.0:
