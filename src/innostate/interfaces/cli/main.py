@@ -339,11 +339,18 @@ def validate(path: Annotated[Path, typer.Argument(help="scenario YAML file")]) -
 
 @app.command()
 def report(
-    run_dir: Annotated[Path, typer.Argument(help="folder of a run or a comparison")],
+    run_dir: Annotated[
+        Path, typer.Argument(help="folder of a run, comparison, sensitivity analysis or discovery")
+    ],
 ) -> None:
-    """Rebuild report.html of a finished run or comparison from its files."""
+    """Rebuild report.html of a finished run, comparison, sensitivity analysis or discovery."""
     from innostate.experiments.store import DamagedRun, folder_lock
-    from innostate.interfaces.report import write_compare_report, write_run_report
+    from innostate.interfaces.report import (
+        write_compare_report,
+        write_discovery_report,
+        write_run_report,
+        write_sensitivity_report,
+    )
 
     try:
         if not run_dir.is_dir():
@@ -351,6 +358,10 @@ def report(
         with folder_lock(run_dir):  # not while a run or comparison is writing there
             if (run_dir / "comparison.json").exists():
                 path = write_compare_report(run_dir)
+            elif (run_dir / "sensitivity.json").exists():
+                path = write_sensitivity_report(run_dir)
+            elif (run_dir / "discovery.json").exists():
+                path = write_discovery_report(run_dir)
             else:
                 path = write_run_report(run_dir)
     except StoreError as exc:
@@ -694,6 +705,10 @@ def sensitivity(
     workers: Annotated[
         int | None, typer.Option(min=1, help="worker processes (default: usable CPUs)")
     ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(help="run on Dask: 'local' (a LocalCluster) or a scheduler tcp://HOST:PORT"),
+    ] = None,
     scale: Annotated[
         float | None, typer.Option(min=0.0001, max=10, help="multiply synthetic populations")
     ] = None,
@@ -720,6 +735,7 @@ def sensitivity(
     import time
 
     from innostate.experiments.backends import WorkerDied
+    from innostate.experiments.design import BackendUnavailable
     from innostate.experiments.ensemble import Interrupted
     from innostate.experiments.gsa import run_count
     from innostate.experiments.gsa import sensitivity as analyse
@@ -729,6 +745,7 @@ def sensitivity(
 
     folder = out_dir
     try:
+        backend = _dask_backend(dask)
         ranges, problems = _ranges(param or [])
         names = output or ["self_reliance_end"]
         loaded = rescale(load_scenario(scenario), scale)
@@ -767,6 +784,7 @@ def sensitivity(
                     workers=workers,
                     out=folder,
                     on_run=tick,
+                    backend=backend,
                     fresh=fresh,
                 ),
                 quiet,
@@ -774,7 +792,7 @@ def sensitivity(
             )
     except ScenarioError as exc:
         raise _fail(exc) from None
-    except StoreError as exc:
+    except (StoreError, BackendUnavailable) as exc:
         raise _refuse(exc) from None
     except WorkerDied as exc:
         err.print(
