@@ -4,6 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -569,3 +570,59 @@ def test_sweep_with_an_unreachable_dask_scheduler_exits_2(tmp_path, monkeypatch)
     result = runner.invoke(app, [*args, "--out", str(tmp_path), "-q"])
     assert result.exit_code == 2, result.output
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in " ".join(result.output.split())
+
+
+def test_sensitivity_prints_ranked_indices_and_writes_tables_and_report(tmp_path):
+    args = ["sensitivity", "tiny", "--method", "morris", "--param", "rnd.productivity=0.1:0.5"]
+    args += ["--param", "top_level_design.plan_start_year=2016:2025", "--trajectories", "2"]
+    args += ["--replicates", "2", "--output", "self_reliance_end", "--workers", "1"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "= 12 runs" in result.output and "ranked by mu_star" in result.output
+    assert "seed noise" in result.output
+    ranked = pd.read_csv(tmp_path / "indices.csv")
+    assert list(ranked["parameter"]) == ["rnd.productivity", "top_level_design.plan_start_year"]
+    for name in ("indices.parquet", "samples.parquet", "sensitivity.json", "report.html"):
+        assert (tmp_path / name).stat().st_size > 0
+    (tmp_path / "report.html").unlink()
+    assert runner.invoke(app, ["report", str(tmp_path)]).exit_code == 0
+    assert (tmp_path / "report.html").exists()
+
+
+def test_sensitivity_input_problems_exit_2_before_any_run(tmp_path):
+    args = ["sensitivity", "tiny", "--method", "sobol", "--samples", "12"]
+    args += ["--param", "rnd.productivty=0.1:0.5", "--param", "rnd.noise=1", "--param"]
+    args += ["regime.alignment=0.9:0.1", "--output", "nodes_met_end", "--out", str(tmp_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    for text in (
+        "power of two, got 12",
+        "use 8 or 16",
+        "did you mean 'rnd.productivity'",
+        "rnd.noise=1: sensitivity needs a range LOW:HIGH",
+        "0.9:0.1 is empty",
+        "unknown output 'nodes_met_end'",
+    ):
+        assert text in result.output, text
+    assert not (tmp_path / "runs").exists()
+
+
+def test_discover_prints_boxes_and_rules_and_names_valid_columns(tmp_path):
+    sweep = ["sweep", "tiny", "--param", "rnd.productivity=0.1:0.5:3", "--param"]
+    sweep += ["regime=new_national_system,market_led", "--workers", "1"]
+    assert runner.invoke(app, [*sweep, "--out", str(tmp_path), "-q"]).exit_code == 0
+    runs = pd.read_parquet(tmp_path / "runs.parquet")
+    median = runs["self_reliance_end"].median()
+    result = runner.invoke(
+        app, ["discover", str(tmp_path), "--where", f"self_reliance_end > {median}"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "3 of 6 runs" in result.output and "box 1:" in result.output
+    assert "CART leaves" in result.output and "coverage" in result.output
+    for name in ("boxes.csv", "leaves.csv", "tree.txt", "discovery.json", "report.html"):
+        assert (tmp_path / "discovery" / name).stat().st_size > 0
+    bad = runner.invoke(app, ["discover", str(tmp_path), "--where", "nodes_met_end >= 40"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    assert "nodes_meeting_requirement_end" in bad.output and "rnd.productivity" in bad.output
+    missing = runner.invoke(app, ["discover", str(tmp_path / "nope"), "--where", "a > 1"])
+    assert missing.exit_code == 2 and "no such folder" in missing.output
