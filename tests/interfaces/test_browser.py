@@ -7,12 +7,21 @@ it is missing; INNOSTATE_CHROMIUM names another one); Playwright never downloads
 import os
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from innostate.experiments.compare import INDICATORS, compare
+from innostate.experiments.discovery import discover, write_discovery
+from innostate.experiments.gsa import sensitivity
 from innostate.experiments.run import simulate
 from innostate.experiments.store import write_run
-from innostate.interfaces.report import write_compare_report, write_run_report
+from innostate.interfaces.report import (
+    write_compare_report,
+    write_discovery_report,
+    write_run_report,
+    write_sensitivity_report,
+)
 from innostate.scenario.load import load_scenario
 
 CHROMIUM = Path(os.environ.get("INNOSTATE_CHROMIUM", "/usr/bin/chromium"))
@@ -115,3 +124,42 @@ def test_compare_report_renders_verdicts_bands_and_differences(browser, tmp_path
     assert "seed noise only" in text and "not calibrated" in text and "3 replicate(s)" in text
     if len(regimes) > 1:
         assert "market_led against new_national_system" in text
+
+
+@pytest.mark.parametrize(
+    ("method", "options", "chart"),
+    [
+        ("morris", {"trajectories": 2}, "chart-morris-self_reliance_end"),
+        ("sobol", {"samples": 4}, "chart-sobol-self_reliance_end"),
+    ],
+)
+def test_sensitivity_report_renders_its_chart_and_ranked_table(
+    browser, tmp_path, method, options, chart
+):
+    ranges = {"rnd.productivity": (0.1, 0.5), "regime.alignment": (0.2, 1.0)}
+    outputs = ["self_reliance_end", "breakthroughs"]
+    sensitivity("tiny", ranges, outputs, method, 2, workers=1, out=tmp_path, **options)
+    charts, _ = open_report(browser, write_sensitivity_report(tmp_path), tmp_path / "gsa.png")
+    ids = {c["id"] for c in charts}
+    assert chart in ids and chart.replace("self_reliance_end", "breakthroughs") in ids
+    for found in charts:
+        assert found["rendered"] and found["points"] > 0, found
+    text = (tmp_path / "report.html").read_text()
+    assert "Read with care" in text and "seed noise is" in text and "Ranked" in text
+
+
+def test_discovery_report_renders_boxes_trajectory_and_tree(browser, tmp_path):
+    rng = np.random.default_rng(3)
+    table = pd.DataFrame(
+        {"a": rng.uniform(0, 1, 400), "b": rng.uniform(0, 1, 400), "regime": rng.choice(
+            ["x", "y"], 400)}
+    )  # fmt: skip
+    inside = (table["a"] > 0.5) & (table["b"] < 0.5) & (table["regime"] == "x")
+    table["breakthroughs"] = np.where(inside, 3, 1)
+    write_discovery(discover(table, "breakthroughs >= 3", boxes=2), tmp_path)
+    charts, _ = open_report(browser, write_discovery_report(tmp_path), tmp_path / "prim.png")
+    assert {c["id"] for c in charts} == {"chart-limits", "chart-trajectory"}
+    for found in charts:
+        assert found["rendered"] and found["points"] > 0, found
+    text = (tmp_path / "report.html").read_text()
+    assert "regime in {x}" in text and "CART tree" in text and "coverage" in text

@@ -18,8 +18,8 @@ as a sweep writes it) and a condition on it (``nodes_meeting_requirement_end >=
   - *density*: the share of the runs inside it that are of interest;
 
   this peeling trajectory trades one for the other. The box kept is the one
-  with the largest coverage among those whose density reaches ``threshold``,
-  or, when none does, the knee of the trajectory (the point farthest from the
+  with the largest coverage among those whose density reaches ``threshold``
+  (the densest of them when several have that coverage), or, when none does, the knee of the trajectory (the point farthest from the
   chord joining its ends, both axes scaled to 0-1). *Pasting* (optional) then
   widens the kept box again, ``alpha`` of its runs at a time, wherever that
   does not lower its density. With ``boxes`` above one, the runs of each box
@@ -554,7 +554,8 @@ def _choose(rows: list[dict[str, Any]], threshold: float) -> tuple[int, str]:
     """The box kept: the widest reaching ``threshold`` density, else the trajectory's knee."""
     dense = [k for k, r in enumerate(rows) if r["density"] >= threshold]
     if dense:
-        pick = max(dense, key=lambda k: (rows[k]["coverage"], -k))
+        # equal coverage: the denser box, then the earlier (wider) one
+        pick = max(dense, key=lambda k: (rows[k]["coverage"], rows[k]["density"], -k))
         return pick, f"largest coverage with density >= {threshold:g}"
     if len(rows) < 3:
         return len(rows) - 1, "last peel (too few steps for a knee)"

@@ -38,7 +38,9 @@ def write_discovery_report(folder: Path) -> Path:
         Section(
             "boxes",
             "PRIM boxes",
-            _rules(result) + _limits_chart(result) + table(result.boxes, 4, scroll=False),
+            _rules(result)
+            + _limits_chart(result)
+            + table(result.boxes.astype(object).where(result.boxes.notna(), ""), 4, scroll=False),
             "Each box's limits on the inputs it restricts, as a share of each input's range "
             "(bars); inputs not listed are free.",
         ),

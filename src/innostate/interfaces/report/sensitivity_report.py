@@ -122,6 +122,17 @@ def _caveats(meta: dict[str, Any]) -> str:
                 )
             )
         items.append(text)
+    if meta["method"] == "sobol" and meta["points"] < 64 * (len(meta["params"]) + 2):
+        items.append(
+            f"Sobol' base sample N = {meta['points'] // (len(meta['params']) + 2)}: the indices "
+            "are rough (values above 1 or below 0 and wide intervals mean N is too small); "
+            "use N = 64 or more for conclusions."
+        )
+    if meta["method"] == "morris" and (meta["trajectories"] or 0) < 10:
+        items.append(
+            f"{meta['trajectories']} Morris trajectories: a rough screening; 10 or more give a "
+            "steadier ranking."
+        )
     items.append(
         "The parameters are not calibrated: read the indices as what the model implies over "
         "the ranges given, not as facts about the world. Another range gives another ranking."
