@@ -1,5 +1,7 @@
 """Experiment designs: builders, checks before any run, tidy tables, resuming, backends."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,7 +22,7 @@ from innostate.experiments.design import (
     levels_between,
     parse_param,
 )
-from innostate.experiments.ensemble import INDICATORS, SERIES
+from innostate.experiments.ensemble import INDICATORS, SERIES, WorkerMismatch
 from innostate.experiments.run import simulate
 from innostate.experiments.store import KeyMismatch
 from innostate.scenario.errors import ScenarioError
@@ -247,6 +249,23 @@ def test_a_running_dask_scheduler_is_reached_by_its_address(reference, tiny):
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
         result = sweep(factorial(GRID), tiny, 2, backend=cluster.scheduler_address, root_seed=5)
     pd.testing.assert_frame_equal(result.runs, reference.runs)
+
+
+class OtherVersionWorkers(ThreadPoolExecutor):
+    """An executor whose workers report another innostate version."""
+
+    def submit(self, fn, *args, **kwargs):
+        def other(*a):
+            return [{**record, "computed_by": "0.0.1"} for record in fn(*a)]
+
+        return super().submit(other, *args, **kwargs)
+
+
+def test_results_of_a_worker_with_another_version_are_refused(tiny, tmp_path):
+    other = pytest.raises(WorkerMismatch, match=r"innostate 0\.0\.1")
+    with OtherVersionWorkers(1) as executor, other:
+        run_design(factorial(GRID), tiny, backend=executor, out=tmp_path)
+    assert not list((tmp_path / "runs").glob("*.json"))
 
 
 def test_an_unknown_backend_is_refused_before_any_run(tiny, tmp_path):

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from innostate._version import __version__
 from innostate.experiments.backends import execute, usable_cpus
 from innostate.experiments.run import Result, RunInputs, simulate
 from innostate.experiments.store import KeyMismatch, key_changes, read_record, write_record
@@ -47,6 +48,10 @@ INDICATORS: dict[str, tuple[str, str]] = {
 SERIES = ("self_reliance", "domestic_share", "nodes_meeting_requirement", "chokepoints")
 # at most this many runs travel to a worker together (a killed worker loses its batch)
 MAX_BATCH = 8
+
+
+class WorkerMismatch(RuntimeError):
+    """A worker that runs another innostate version than the process that asked."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -93,8 +98,13 @@ def simulate_batch(batch: list[tuple[RunInputs, dict[str, Any]]]) -> list[dict[s
     """Run each ``(inputs, spec)`` of a batch; return one record per run, in order.
 
     The worker builds each run's state from its inputs (nothing built travels).
+    Each record names the innostate version that computed it (a cluster's
+    workers may have another one installed than the process that asked).
     """
-    return [{"spec": spec, **indicators(simulate(inputs))} for inputs, spec in batch]
+    return [
+        {"spec": spec, "computed_by": __version__, **indicators(simulate(inputs))}
+        for inputs, spec in batch
+    ]
 
 
 def stored(folder: Path, planned: Sequence[Planned], fresh: bool) -> dict[str, dict[str, Any]]:
@@ -180,6 +190,12 @@ def compute(
 
     def save(index: int, records: list[dict[str, Any]]) -> None:
         for run, record in zip(batches[index], records, strict=True):
+            if record.get("computed_by") != __version__:
+                raise WorkerMismatch(
+                    f"a worker runs innostate {record.get('computed_by')}, this process "
+                    f"{__version__}: its results would be stored as this version's. Fix: "
+                    "install the same innostate version on every worker."
+                )
             record["key"] = run.key
             finished[run.name] = write_record(folder / f"{run.name}.json", record)
             if on_run:

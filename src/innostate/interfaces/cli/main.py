@@ -565,7 +565,7 @@ def sweep(
     from innostate.experiments.backends import WorkerDied
     from innostate.experiments.design import BackendUnavailable, build_design
     from innostate.experiments.design import sweep as run_sweep
-    from innostate.experiments.ensemble import Interrupted
+    from innostate.experiments.ensemble import Interrupted, WorkerMismatch
     from innostate.experiments.run import resolve
     from innostate.experiments.store import digest
     from innostate.scenario.load import load_scenario, rescale
@@ -602,7 +602,7 @@ def sweep(
             )
     except ScenarioError as exc:
         raise _fail(exc) from None
-    except (StoreError, BackendUnavailable) as exc:
+    except (StoreError, BackendUnavailable, WorkerMismatch) as exc:
         raise _refuse(exc) from None
     except WorkerDied as exc:
         err.print(
