@@ -19,8 +19,9 @@ as a sweep writes it) and a condition on it (``nodes_meeting_requirement_end >=
 
   this peeling trajectory trades one for the other. The box kept is the one
   with the largest coverage among those whose density reaches ``threshold``
-  (the densest of them when several have that coverage), or, when none does, the knee of the trajectory (the point farthest from the
-  chord joining its ends, both axes scaled to 0-1). *Pasting* (optional) then
+  (the densest of them when several have that coverage), or, when none does,
+  the knee of the trajectory (the point farthest from the chord joining its
+  ends, both axes scaled to 0-1). *Pasting* (optional) then
   widens the kept box again, ``alpha`` of its runs at a time, wherever that
   does not lower its density. With ``boxes`` above one, the runs of each box
   are set aside and PRIM looks for the next box among the others (covering).
