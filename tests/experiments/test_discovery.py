@@ -62,6 +62,17 @@ def test_prim_without_a_dense_box_keeps_the_knee_and_pastes_only_without_loss():
     assert {"a", "b"} <= set(limits["input"])
 
 
+def test_one_run_of_interest_still_gets_a_box_around_it():
+    table, _ = planted(n=200, flip=0.0, seed=4)
+    table["breakthroughs"] = 0
+    table.loc[table["a"].idxmax(), "breakthroughs"] = 1  # the run with the highest a
+    found = discover(table, "breakthroughs == 1", inputs=["a", "b", "c"])
+    stats = found.box_stats.iloc[0]
+    assert stats["coverage"] == 1 and stats["runs"] < 200
+    assert stats["how"].startswith("densest box")
+    assert "a" in set(found.boxes["input"])
+
+
 def test_cart_rules_describe_the_planted_box_with_coverage_and_density():
     table, _ = planted(flip=0.0)
     found = discover(table, "nodes_meeting_requirement_end >= 5", depth=3)

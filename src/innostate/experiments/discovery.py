@@ -567,6 +567,9 @@ def _choose(rows: list[dict[str, Any]], threshold: float) -> tuple[int, str]:
         span = v.max() - v.min()
         return (v - v.min()) / span if span > 0 else np.zeros_like(v)
 
+    if np.ptp(cov) == 0 or np.ptp(den) == 0:  # no trade-off: the densest, then the widest
+        pick = max(range(len(rows)), key=lambda k: (den[k], cov[k], -k))
+        return pick, f"densest box of the trajectory (no box reaches {threshold:g})"
     points = np.column_stack([scaled(cov), scaled(den)])
     chord = points[-1] - points[0]
     length = float(np.hypot(*chord))
