@@ -130,7 +130,7 @@ def test_compare_report_renders_verdicts_bands_and_differences(browser, tmp_path
     ("method", "options", "chart"),
     [
         ("morris", {"trajectories": 2}, "chart-morris-self_reliance_end"),
-        ("sobol", {"samples": 4}, "chart-sobol-self_reliance_end"),
+        ("sobol", {"samples": 2}, "chart-sobol-self_reliance_end"),
     ],
 )
 def test_sensitivity_report_renders_its_chart_and_ranked_table(
