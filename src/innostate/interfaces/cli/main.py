@@ -895,7 +895,7 @@ def _indices_tables(indices: Any, method: str) -> None:
             view.add_row(
                 str(row["rank"]), row["parameter"], *(f"{row[c]:.3g}" for c in COLUMNS[method])
             )
-        out.print(view)
+        out.print(view, width=None if out.is_terminal else 120)  # files and pipes: no cut digits
         found = noise.get(name, {})
         if found.get("noise_share") is not None:
             out.print(
