@@ -15,6 +15,7 @@ from innostate.model.codebook import (
     SOURCES,
     STATUS,
 )
+from innostate.model.kernels import weighted_total
 from innostate.model.select import best_per_node, slot_index
 from innostate.model.state import Bools, Floats, Ints, State
 
@@ -102,7 +103,9 @@ def held_by(state: State) -> Floats:
         np.bincount(group, weights=a.cash * a.weight, minlength=len(HOLDERS)), dtype=np.float64
     )
     held[HOLDERS.index("central_pool")] = state.ledger.central_pool
-    held[HOLDERS.index("project_budgets")] = float(np.dot(p.budget[: p.count], p.weight[: p.count]))
+    held[HOLDERS.index("project_budgets")] = weighted_total(
+        p.budget[: p.count], p.weight[: p.count]
+    )
     return held
 
 

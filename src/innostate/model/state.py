@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from innostate.model.codebook import ACTOR_KINDS, INSTRUMENTS, SOURCES, STATUS
+from innostate.model.kernels import weighted_total
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
@@ -225,8 +226,8 @@ class State:
     def money_stock(self) -> float:
         """All money held inside the system: pool, actor cash, project budgets (weighted)."""
         p, a = self.projects, self.actors
-        held = float(np.dot(a.cash, a.weight)) + float(
-            np.dot(p.budget[: p.count], p.weight[: p.count])
+        held = weighted_total(a.cash, a.weight) + weighted_total(
+            p.budget[: p.count], p.weight[: p.count]
         )
         return self.ledger.central_pool + held
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from innostate.model.codebook import IS_ENTERPRISE, STATUS
+from innostate.model.kernels import weighted_total
 from innostate.model.ledger import receive
 from innostate.model.params import AdoptionParams, Params, per_step
 from innostate.model.select import best_per_node, domestic_levels, slot_entries, slot_index
@@ -67,7 +68,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     a.slot_revenue.ravel()[flat] = earned
     reinvested = ap.rd_reinvestment * earned
     np.add.at(a.cash, actor, reinvested)
-    receive(state, float(np.dot(reinvested, a.weight[actor])))
+    receive(state, weighted_total(reinvested, a.weight[actor]))
     codevelop(state, ap, actor, node, share)
 
     # learning by doing follows the volume sold at home: a supplier's share of domestic
@@ -107,7 +108,7 @@ def codevelop(state: State, ap: AdoptionParams, actor: Ints, node: Ints, share: 
     forced = np.minimum(n.domestic_share, 1.0 - n.access) * n.market_size * state.dt
     paid = ap.codevelopment * share * forced[node]  # per real firm
     np.add.at(state.actors.cash, actor, paid)
-    receive(state, float(np.dot(paid, state.actors.weight[actor])))
+    receive(state, weighted_total(paid, state.actors.weight[actor]))
 
 
 def usability(ap: AdoptionParams, level: Floats, requirement: Floats) -> Floats:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from innostate.model.codebook import EVENT, IS_ENTERPRISE, KIND, SOURCES
+from innostate.model.kernels import weighted_total
 from innostate.model.ledger import lapse, pay, receive
 from innostate.model.params import Params, per_step
 from innostate.model.state import Floats, State
@@ -61,7 +62,7 @@ def _lapse_idle(state: State, rate_per_year: float) -> None:
     holders = (a.kind == KIND["local_government"]) | (a.kind == KIND["policy_bank"])
     lapsed = np.where(holders, a.cash * per_step(rate_per_year, state.dt), 0.0)
     a.cash -= lapsed
-    lapse(state, float(np.dot(lapsed, a.weight)))
+    lapse(state, weighted_total(lapsed, a.weight))
 
 
 def _distribute_budgets(state: State, budget: Floats, market_finance: float) -> None:
@@ -90,7 +91,7 @@ def _distribute_budgets(state: State, budget: Floats, market_finance: float) -> 
         # a row stands for `weight` real actors: shares are per real actor, so the
         # national total and the named actors' share do not depend on population scale
         size = np.where(mask, a.size, 0.0)
-        total = float(np.dot(size, a.weight))
+        total = weighted_total(size, a.weight)
         if amount <= 0 or total <= 0:
             continue  # no recipient: the money is not appropriated
         a.cash += amount * size / total

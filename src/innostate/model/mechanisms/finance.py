@@ -19,6 +19,7 @@ from innostate.model.codebook import (
     OWNER,
     SOURCE,
 )
+from innostate.model.kernels import weighted_total
 from innostate.model.ledger import record_flow
 from innostate.model.params import Params, per_step, steps_in
 from innostate.model.production import difficulty, market_value, progress, promised
@@ -200,7 +201,7 @@ def _invest(
     if funds.size == 0 or candidates.size == 0:
         return
     deployable = a.cash[funds] * per_step(rate_per_year, state.dt)  # per real fund
-    total = float(np.dot(deployable, a.weight[funds]))
+    total = weighted_total(deployable, a.weight[funds])
     deals = np.floor(total / f.deal_size)
     if deals < 1:
         return
@@ -277,7 +278,7 @@ def _coinvest(state: State, params: Params) -> None:
     ratio = f.guidance_coinvest * params.regime.fund_alignment
     if funds.size == 0 or rows.size == 0 or ratio <= 0:
         return
-    capital = float(np.dot(a.cash[funds], a.weight[funds]))
+    capital = weighted_total(a.cash[funds], a.weight[funds])
     wanted = ratio * pr.funding[rows, SOURCE["central"]] * pr.weight[rows]
     equity = wanted * min(1.0, capital / max(float(wanted.sum()), 1e-12))
     a.cash[funds] -= a.cash[funds] * (float(equity.sum()) / capital)
@@ -300,7 +301,7 @@ def _lend(state: State, params: Params) -> None:
     if banks.size == 0 or rows.size == 0:
         return
     central = pr.funding[rows, SOURCE["central"]]
-    capital = float(np.dot(a.cash[banks], a.weight[banks]))
+    capital = weighted_total(a.cash[banks], a.weight[banks])
     if capital <= 0:
         return
     wanted = f.bank_leverage * central * pr.weight[rows]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from innostate.model.codebook import INSTRUMENT, IS_ENTERPRISE, IS_RESEARCH, KIND, SOURCE, STATUS
+from innostate.model.kernels import weighted_total
 from innostate.model.ledger import record_flow, spend
 from innostate.model.params import Params, RndParams, per_step
 from innostate.model.production import (
@@ -116,7 +117,7 @@ def _project_contributions(state: State, params: Params) -> tuple[Ints, Floats, 
     money = pr.budget[rows] / remaining  # per real project
     pr.budget[rows] -= money
     pr.spent[rows] += money
-    spend(state, float(np.dot(money, pr.weight[rows])))
+    spend(state, weighted_total(money, pr.weight[rows]))
 
     node, lead = pr.node[rows], pr.lead[rows]
     team = np.concatenate([lead[:, None], pr.members[rows]], axis=1)
@@ -152,7 +153,7 @@ def _own_contributions(state: State, params: Params) -> tuple[Ints, Floats, Floa
     firms = IS_ENTERPRISE[a.kind] & (a.cash > 0) & (slots > 0)
     budget = np.where(firms, a.cash * per_step(rp.self_rd_rate, state.dt), 0.0)
     a.cash -= budget
-    spend(state, float(np.dot(budget, a.weight)))
+    spend(state, weighted_total(budget, a.weight))
     take = firms[actor]
     flat, actor, node = flat[take], actor[take], node[take]
     # firms spend part of their R&D where they sell (market pull), the rest evenly
