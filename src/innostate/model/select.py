@@ -88,9 +88,9 @@ def slot_index(actors: Actors) -> SlotIndex:
         node = flat_node[flat]
         by_node = np.argsort(node, kind="stable")
         nodes, starts = np.unique(node[by_node], return_index=True)
-        actors.slot_cache = SlotIndex(
-            flat, flat // actors.cap_node.shape[1], node, by_node, starts, nodes
-        )
+        actor = flat // actors.cap_node.shape[1]
+        count = np.bincount(actor, minlength=actors.count)
+        actors.slot_cache = SlotIndex(flat, actor, node, by_node, starts, nodes, count)
     return actors.slot_cache
 
 
@@ -173,6 +173,33 @@ def _best_levels(
         if not seen[j] or value > out[j]:
             out[j] = value
             seen[j] = True
+
+
+def best_holders(actors: Actors, n_nodes: int, kinds: Bools) -> Ints:
+    """Slot entry of the best level on each node among actors of the ``kinds``, -1 where none.
+
+    :func:`best_per_node` over the slot index (lowest entry on ties), read in place.
+    """
+    index = slot_index(actors)
+    out = np.full(n_nodes, -1, dtype=np.int64)
+    _best_holders(
+        index.node, index.flat, index.actor, actors.cap_level.ravel(), actors.kind, kinds, out
+    )
+    return out
+
+
+@jit
+def _best_holders(
+    node: Ints, flat: Ints, actor: Ints, level: Floats, kind: Ints, kinds: Bools, out: Ints
+) -> None:
+    best = np.empty(out.size)
+    for e in range(node.size):
+        if not kinds[kind[actor[e]]]:
+            continue
+        j = node[e]
+        if out[j] < 0 or level[flat[e]] > best[j]:
+            out[j] = e
+            best[j] = level[flat[e]]
 
 
 def domestic_levels(actors: Actors, n_nodes: int) -> Floats:

@@ -68,6 +68,7 @@ class SlotIndex:
     by_node: Ints  # (E,) order that sorts the entries by node
     starts: Ints  # (G,) first sorted entry of each node present
     nodes: Ints  # (G,) those nodes
+    count: Ints  # (N,) used slots of each actor
 
 
 @dataclass
