@@ -23,6 +23,7 @@ them in milliseconds instead of compiling them again.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -51,3 +52,25 @@ def weighted_total(amount: Floats, weight: Floats) -> float:
     answer on any machine with the same numpy build.
     """
     return float(np.einsum("i,i->", amount, weight))
+
+
+@jit
+def power(x: float, exponent: float) -> float:
+    """``x ** exponent`` as numpy computes ``array ** exponent`` (the operator, not np.power).
+
+    For the exponents 2, 0.5, 1, -1 and 0 numpy calls square, sqrt, a copy,
+    reciprocal and ones instead of ``pow``; ``pow(x, 2.0)`` can differ from
+    ``x * x`` in the last bit, so compiled loops replacing such an expression
+    use this to keep the results of the numpy formulation.
+    """
+    if exponent == 2.0:
+        return x * x
+    if exponent == 0.5:
+        return math.sqrt(x)
+    if exponent == 1.0:
+        return x
+    if exponent == -1.0:
+        return 1.0 / x
+    if exponent == 0.0:
+        return 1.0
+    return x**exponent  # type: ignore[no-any-return]
