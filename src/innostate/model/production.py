@@ -179,6 +179,8 @@ def advance_one(level: float, gain: float, frontier: float, brake: float, decay:
     """:func:`advance` of one slot, compiled (see :func:`progress_one`)."""
     to_frontier = max(frontier - level, 0.0)
     used = min(gain, to_frontier)
+    if gain <= to_frontier:  # below the frontier all the way (most slots): no brake
+        return level + used + 0.0
     beyond = max(level - frontier, 0.0)
     rest = (gain - used) * brake * math.exp(-decay * beyond)
     return level + used + rest

@@ -96,6 +96,9 @@ class Actors:
     slot_revenue: Floats  # (N, K) domestic revenue earned by each slot in the last step
     # where the used slots are (see select.slot_index); rebuilt when a slot changes node
     slot_cache: SlotIndex | None = field(default=None, repr=False, compare=False)
+    # the largest firm of each region, -1 where none (see local_governments): kind, region
+    # and size never change in a run, so it is found once instead of sorting every round
+    largest_firm: Ints | None = field(default=None, repr=False, compare=False)
 
     @property
     def count(self) -> int:

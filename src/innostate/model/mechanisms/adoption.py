@@ -174,9 +174,10 @@ def _sell_and_learn(
             # learning by doing follows the volume sold at home: a supplier's share of
             # domestic sales times the node's domestic market share, so buyers forced onto
             # domestic supply teach their suppliers (forced innovation)
-            gap = max(frontier[j] - level[flat[q]], 0.0)
             rate = min(learning * share * domestic_share[j], 1.0)
-            level[flat[q]] += (1.0 - power(1.0 - rate, dt)) * gap  # a yearly share, with dt
+            if rate > 0:  # a slot that sells nothing learns nothing (and needs no pow)
+                gap = max(frontier[j] - level[flat[q]], 0.0)
+                level[flat[q]] += (1.0 - power(1.0 - rate, dt)) * gap  # a yearly share, with dt
         e = end
 
 

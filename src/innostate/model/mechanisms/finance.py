@@ -161,8 +161,10 @@ def _screen(
         i, j = actor[e], node[e]
         enterprise = is_enterprise[kind[i]]
         m = 0.0
-        if enterprise:
-            traction = sales[e] / best[j] if best[j] > 0 else 0.0
+        traction = sales[e] / best[j] if best[j] > 0 else 0.0
+        # a slot without sales has no traction, so its multiple is 0 whatever the gain: most
+        # slots sell nothing, and skipping them skips the production function's pow
+        if enterprise and traction > 0:
             m = _multiple_one(
                 level[flat[e]],
                 traction,
