@@ -201,9 +201,20 @@ def noise(rng: np.random.Generator, rp: RndParams, dt: float, size: int) -> Floa
     variation is the year's divided by sqrt(dt): the spread of a year's progress
     does not depend on the step length.
     """
+    mean, sigma = noise_parameters(rp, dt)
+    return rng.lognormal(mean, sigma, size)
+
+
+def noise_parameters(rp: RndParams, dt: float) -> tuple[float, float]:
+    """Mean and sigma of the log of :func:`noise`.
+
+    ``rng.lognormal(mean, sigma)`` is ``exp(mean + sigma * rng.standard_normal())``
+    drawn from the same stream, so a compiled loop can take standard normal
+    draws and apply the exp itself (rnd does, saving a pass over the slots).
+    """
     cv2_year = np.expm1(rp.noise**2)
     sigma = float(np.sqrt(np.log1p(cv2_year / dt)))
-    return rng.lognormal(-0.5 * sigma**2, sigma, size)
+    return -0.5 * sigma**2, sigma
 
 
 def promised(

@@ -95,10 +95,11 @@ def record(state: State, rec: Records, imbalance: float) -> None:
 def held_by(state: State) -> Floats:
     """Money held at the end of the step by each holder of ``HOLDERS``, bn yuan."""
     a, p = state.actors, state.projects
-    group = np.full(a.count, HOLDERS.index("other_actors"))
+    holder_of_kind = np.full(len(KIND), HOLDERS.index("other_actors"))  # a lookup by kind
     for kind in ("local_government", "policy_bank", "guidance_fund", "vc_fund"):
-        group[a.kind == KIND[kind]] = HOLDERS.index(kind)
-    group[IS_ENTERPRISE[a.kind]] = HOLDERS.index("enterprise")
+        holder_of_kind[KIND[kind]] = HOLDERS.index(kind)
+    holder_of_kind[IS_ENTERPRISE] = HOLDERS.index("enterprise")
+    group = holder_of_kind[a.kind]
     held = np.asarray(
         np.bincount(group, weights=a.cash * a.weight, minlength=len(HOLDERS)), dtype=np.float64
     )

@@ -7,7 +7,9 @@ Python object stands for a single actor or project.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,6 +20,7 @@ from innostate.model.kernels import weighted_total
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
 Bools = NDArray[np.bool_]
+T = TypeVar("T")
 
 
 @dataclass
@@ -96,13 +99,24 @@ class Actors:
     slot_revenue: Floats  # (N, K) domestic revenue earned by each slot in the last step
     # where the used slots are (see select.slot_index); rebuilt when a slot changes node
     slot_cache: SlotIndex | None = field(default=None, repr=False, compare=False)
-    # the largest firm of each region, -1 where none (see local_governments): kind, region
-    # and size never change in a run, so it is found once instead of sorting every round
-    largest_firm: Ints | None = field(default=None, repr=False, compare=False)
+    # values derived from columns that never change in a run (kind, region, ownership, size,
+    # weight, rd_share), computed once by the mechanism that needs them (see :meth:`derived`)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def count(self) -> int:
         return int(self.kind.shape[0])
+
+    def derived(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()`` the first time ``name`` is asked for, then the stored value.
+
+        For groupings and sort orders of actors that a step would otherwise
+        rebuild every time (the columns they come from never change in a run).
+        """
+        if name not in self.cache:
+            self.cache[name] = compute()
+        value: T = self.cache[name]
+        return value
 
 
 @dataclass

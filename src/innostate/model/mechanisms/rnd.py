@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from innostate.model.codebook import (
@@ -20,7 +22,7 @@ from innostate.model.production import (
     advance_one,
     difficulty,
     gain_constants,
-    noise,
+    noise_parameters,
     progress_one,
     throttle,
     yearly_gain,
@@ -83,7 +85,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         n.access,
         a.talent,
         a.entity_listed,
-        noise(rng, rp, state.dt, used.size),
+        rng.standard_normal(used.size),  # lognormal noise (production.noise), exp in the loop
+        *noise_parameters(rp, state.dt),
         realised,
         *gain_constants(rp),
         state.dt,
@@ -135,7 +138,9 @@ def _progress_step(
     access: Floats,
     talent: Floats,
     listed: Bools,
-    noise: Floats,
+    normal: Floats,
+    noise_mean: float,
+    noise_sigma: float,
     realised: Floats,
     productivity: float,
     exponent: float,
@@ -159,7 +164,7 @@ def _progress_step(
             talent[i],
             pooled_weighted[e] / pooled[e],
             0.0 if listed[i] else access[j],  # an entity-listed firm cannot import
-            noise[u],
+            math.exp(noise_mean + noise_sigma * normal[u]),  # as numpy's lognormal computes it
             productivity,
             exponent,
             floor,
