@@ -30,7 +30,6 @@ from innostate.model.production import (
 from innostate.model.select import (
     best_holders,
     best_levels,
-    domestic_levels,
     ensure_slot,
     slot_index,
     team_levels,
@@ -184,10 +183,51 @@ def _clamp(flat: Ints, level: Floats) -> None:
 
 
 def update_levels(state: State) -> None:
-    """Domestic level (best enterprise: supply) and research level of every node."""
+    """Domestic level (best enterprise: supply) and research level of every node.
+
+    Both in one pass over the slots (:func:`innostate.model.select.best_levels`
+    of enterprises and of research kinds).
+    """
     n, a = state.nodes, state.actors
-    n.domestic_level = domestic_levels(a, n.count)
-    n.research_level = best_levels(a, n.count, IS_RESEARCH)
+    index = slot_index(a)
+    n.domestic_level, n.research_level = np.zeros(n.count), np.zeros(n.count)
+    _two_best_levels(
+        index.node,
+        index.flat,
+        index.actor,
+        a.cap_level.ravel(),
+        a.kind,
+        IS_ENTERPRISE,
+        IS_RESEARCH,
+        n.domestic_level,
+        n.research_level,
+    )
+
+
+@jit
+def _two_best_levels(
+    node: Ints,
+    flat: Ints,
+    actor: Ints,
+    level: Floats,
+    kind: Ints,
+    first: Bools,
+    second: Bools,
+    out_first: Floats,
+    out_second: Floats,
+) -> None:
+    # select._best_levels for two kind groups at once (same rule: other kinds count as 0)
+    seen = np.zeros(out_first.size, dtype=np.bool_)
+    for e in range(node.size):
+        j, k = node[e], kind[actor[e]]
+        value_first = level[flat[e]] if first[k] else 0.0
+        value_second = level[flat[e]] if second[k] else 0.0
+        if not seen[j]:
+            out_first[j], out_second[j] = value_first, value_second
+            seen[j] = True
+            continue
+        out_first[j] = max(out_first[j], value_first)
+        out_second[j] = max(out_second[j], value_second)
 
 
 def _project_contributions(state: State, params: Params) -> tuple[Ints, Floats, Floats, Ints]:
