@@ -6,6 +6,7 @@
     python bench/national.py --scale 0.1 --no-report
     python bench/national.py --scale 0.05 --check  # per-mechanism timing changes nothing
     python bench/national.py --blas-threads 1      # OpenBLAS limited to one thread
+    python bench/national.py --grow 2              # every population twice as large
 
 The phases are those of `innostate run`: load (read and check the scenario),
 build (the synthetic world), simulate (the engine, timed per mechanism), tables
@@ -137,8 +138,13 @@ def national_run(
     write: bool = True,
     report: bool = True,
     per_mechanism: bool = True,
+    grow: float = 1.0,
 ) -> dict[str, Any]:
     """One run as `innostate run` makes it, timed by phase.
+
+    ``grow`` multiplies every population's count (a larger country, same budgets):
+    the build never draws more rows than a population's real actors, so a
+    population scale above 1 gives the scale-1 run.
 
     Returns
     -------
@@ -161,7 +167,11 @@ def national_run(
         rss[name] = peak_rss_mib()
 
     t0 = now()
-    inputs = resolve(load_scenario(scenario), regime, containment, scale=scale)
+    loaded = load_scenario(scenario)
+    if grow != 1.0:
+        bigger = [p.model_copy(update={"count": round(p.count * grow)}) for p in loaded.populations]
+        loaded = loaded.model_copy(update={"populations": bigger})
+    inputs = resolve(loaded, regime, containment, scale=scale)
     t1 = now()
     lap("load", t0, t1)
     timing = timed_mechanisms(mechanisms) if per_mechanism else _nothing()
@@ -234,6 +244,9 @@ def main() -> None:
     parser.add_argument("--containment", default="real")
     parser.add_argument("--scale", type=float, default=None, help="population scale (1)")
     parser.add_argument("--quick", action="store_true", help=f"scale {QUICK_SCALE}, no report")
+    parser.add_argument(
+        "--grow", type=float, default=1.0, help="multiply population counts (scale > 1)"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs in this process")
     parser.add_argument("--out", type=Path, default=None, help="keep the written run here")
     parser.add_argument("--no-write", action="store_true", help="skip writing (and report)")
@@ -273,6 +286,7 @@ def main() -> None:
             write=write,
             report=report,
             per_mechanism=not args.no_mechanisms,
+            grow=args.grow,
         )
         p = r["phases"]
         sim_cpu = p["simulate"][1]
@@ -285,7 +299,10 @@ def main() -> None:
         runs.append(r)
     first = runs[0]
     actors, steps = first["actors"], first["steps"]
-    print(f"\n{args.scenario} at scale {scale:g}: {actors:,} actors x {steps} steps, ", end="")
+    grown = f", populations x {args.grow:g}" if args.grow != 1.0 else ""
+    print(
+        f"\n{args.scenario} at scale {scale:g}{grown}: {actors:,} actors x {steps} steps, ", end=""
+    )
     print(f"{args.repeat} run(s)")
     print("phase        CPU s, median (min-max)     wall s, median (min-max)   peak RSS after, MiB")
     for name in first["phases"]:
@@ -321,6 +338,7 @@ def main() -> None:
     summary = {
         "scenario": args.scenario,
         "scale": scale,
+        "grow": args.grow,
         "actors": actors,
         "steps": steps,
         "repeat": args.repeat,
