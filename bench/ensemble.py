@@ -14,7 +14,8 @@ regime, one containment timeline, --runs replicates, no output kept):
   returning indicators), with no second run competing;
 * 2 workers: ``workers=2``, the ordinary parallel comparison.
 
-It prints wall time and runs per minute of each pass, the speed-up of 2 workers
+It prints wall time, runs per minute, seconds per run (workers x wall / runs)
+and CPU seconds per run (this process and its workers) of each pass, the speed-up of 2 workers
 over 1, the pool overhead per run (1-worker pool minus in process, per run) and
 the per-run cost of sharing the machine (2 x 2-worker wall / runs minus the
 in-process time per run, i.e. overhead plus contention for cores and memory).
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import resource
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -34,13 +36,32 @@ from typing import Any
 BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def timed(**kwargs: Any) -> tuple[float, float]:
-    """(wall, this process's CPU) seconds of one ``compare`` call with ``kwargs``."""
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of its finished (joined) children."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+def timed(pool: bool = False, **kwargs: Any) -> tuple[float, float]:
+    """(wall, CPU of this process and its workers) seconds of one ``compare`` call.
+
+    ``pool``: through a spawned one-process pool built as ``backends.execute``
+    builds it, shut down (its worker joined) inside the timing.
+    """
+    from innostate.experiments.backends import _worker_start
     from innostate.experiments.compare import compare
 
-    w0, c0 = time.perf_counter(), time.process_time()
-    compare(**kwargs)
-    return time.perf_counter() - w0, time.process_time() - c0
+    w0, c0 = time.perf_counter(), cpu_seconds()
+    if pool:
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(1, mp_context=spawn, initializer=_worker_start) as executor:
+            compare(**kwargs, executor=executor)
+    else:
+        compare(**kwargs)
+    return time.perf_counter() - w0, cpu_seconds() - c0
 
 
 def main() -> None:
@@ -59,8 +80,6 @@ def main() -> None:
         for name in BLAS_VARIABLES:
             os.environ[name] = str(args.blas_threads)
 
-    from innostate.experiments.backends import _worker_start
-
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     print(f"machine: {os.cpu_count()} CPUs, load average {load}, OPENBLAS_NUM_THREADS={blas}")
@@ -72,23 +91,19 @@ def main() -> None:
         "replicates": args.runs,
         "scale": args.scale,
     }
-    inproc, _ = timed(**grid, workers=1)
-    pool = ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start
-    )
-    with pool:
-        pooled, _ = timed(**grid, workers=1, executor=pool)
-    two, _ = timed(**grid, workers=2)
+    inproc, inproc_cpu = timed(**grid, workers=1)
+    pooled, pooled_cpu = timed(pool=True, **grid, workers=1)
+    two, two_cpu = timed(**grid, workers=2)
     per_run = inproc / args.runs
-    print(f"{'pass':<16} {'wall s':>8} {'runs/min':>9} {'s per run':>10}")
-    for label, wall, workers in (
-        ("in process", inproc, 1),
-        ("1-worker pool", pooled, 1),
-        ("2 workers", two, 2),
+    print(f"{'pass':<16} {'wall s':>8} {'runs/min':>9} {'s per run':>10} {'CPU s per run':>14}")
+    for label, wall, cpu, workers in (
+        ("in process", inproc, inproc_cpu, 1),
+        ("1-worker pool", pooled, pooled_cpu, 1),
+        ("2 workers", two, two_cpu, 2),
     ):
         print(
             f"{label:<16} {wall:8.1f} {60 * args.runs / wall:9.1f} "
-            f"{workers * wall / args.runs:10.2f}"
+            f"{workers * wall / args.runs:10.2f} {cpu / args.runs:14.2f}"
         )
     print(f"speed-up of 2 workers over 1 (in process): {inproc / two:.2f}x")
     print(

@@ -107,6 +107,10 @@ def main() -> None:
         f"upper half ({scales[half]:g}-{scales[-1]:g})": slice(half, None),
         f"all ({scales[0]:g}-{scales[-1]:g})": slice(None),
     }
+    if 1.0 in scales[1:-1]:  # the real population splits the range too
+        one = scales.index(1.0)
+        parts[f"up to 1 ({scales[0]:g}-1)"] = slice(0, one + 1)
+        parts[f"from 1 (1-{scales[-1]:g})"] = slice(one, None)
     print("\nfitted exponent b of y ~ actors^b (log-log least squares):")
     for label, part in parts.items():
         if len(actors[part]) < 2:
