@@ -5,7 +5,8 @@ The one timed test of the suite, on purpose: it runs ``bench/national.py --quick
 subprocess and reads the CPU microseconds per actor-step from its ``RESULT`` line.
 The bound is generous (about 3x the figure measured when it was set, see
 docs/performance.md, "Speed guard") so that a busy CI machine passes; a run over
-the bound is repeated once and the better figure counts. Lower the bound when
+the bound is repeated once and the better figure counts (the first run on a fresh
+clone also compiles and caches the model's numba kernels, which the second does not). Lower the bound when
 the model gets faster, raise it only for a slowdown that was chosen.
 """
 
@@ -19,7 +20,7 @@ import pytest
 ROOT = Path(__file__).parent.parent
 BENCH = ROOT / "bench" / "national.py"
 # CPU microseconds per actor-step at --quick; see docs/performance.md for how it was set
-BOUND_US_PER_ACTOR_STEP = 7.5
+BOUND_US_PER_ACTOR_STEP = 4.0
 
 
 def quick_figures() -> dict:
