@@ -6,8 +6,9 @@ subprocess and reads the CPU microseconds per actor-step from its ``RESULT`` lin
 The bound is generous (about 3x the figure measured when it was set, see
 docs/performance.md, "Speed guard") so that a busy CI machine passes; a run over
 the bound is repeated once and the better figure counts (the first run on a fresh
-clone also compiles and caches the model's numba kernels, which the second does not). Lower the bound when
-the model gets faster, raise it only for a slowdown that was chosen.
+clone also compiles and caches the model's numba kernels, which the second does
+not). Lower the bound when the model gets faster, raise it only for a slowdown
+that was chosen.
 """
 
 import json
