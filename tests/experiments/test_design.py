@@ -313,3 +313,18 @@ def test_model_function_with_salib_problem_spec_end_to_end(tiny):
     first, total = spec.analysis["S1"], spec.analysis["ST"]
     assert first.shape == total.shape == (2,) and np.isfinite([*first, *total]).all()
     assert np.isfinite(spec.analysis["ST_conf"]).all()
+
+
+def test_runs_use_one_blas_thread_whatever_the_machine(tiny):
+    """A multi-threaded matrix product sums in another order: a run on a machine with more
+    cores (or a Dask worker, which has one BLAS thread) would differ in the last digits."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen = set()
+
+    def blas_threads(done, total):
+        seen.update(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        simulate(tiny, seed=1, on_step=blas_threads)
+    assert seen == {1}
