@@ -504,3 +504,68 @@ def test_set_takes_text_for_dates_and_names_of_the_scenario(tmp_path):
     text = " ".join(bad.output.split())
     assert "regime.alignment: 'high' is not a number" in text
     assert "nodes.eda.frontier: 'x' is not a number" in text
+
+
+def test_sweep_writes_tidy_tables_and_a_summary(tmp_path):
+    import pandas as pd
+
+    args = ["sweep", "tiny", "--param", "regime.alignment=0.2:1.0:2", "--param"]
+    args += ["regime=market_led,new_national_system", "--replicates", "2", "--workers", "1"]
+    result = runner.invoke(app, [*args, "--scale", "0.5", "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    runs = pd.read_parquet(tmp_path / "runs.parquet")
+    assert len(runs) == 2 * 2 * 2 and runs["seed"].nunique() == 2
+    assert list(runs.columns[:5]) == ["regime.alignment", "regime", "row", "replicate", "seed"]
+    assert (tmp_path / "series.parquet").exists() and (tmp_path / "sweep.json").exists()
+    assert "4 design row(s) over regime.alignment, regime x 2 replicate(s)" in result.output
+    assert "self-reliance index at the end" in result.output
+    exported = runner.invoke(app, ["export", str(tmp_path)])
+    assert exported.exit_code == 0, exported.output
+    assert len(pd.read_csv(tmp_path / "csv" / "runs.csv")) == 8
+
+
+def test_sweep_lhs_and_csv_designs(tmp_path):
+    import pandas as pd
+
+    lhs = ["sweep", "tiny", "--design", "lhs", "--samples", "3", "--param", "rnd.noise=0:2", "-q"]
+    result = runner.invoke(app, [*lhs, "--workers", "1", "--out", str(tmp_path / "lhs")])
+    assert result.exit_code == 0, result.output
+    noise = pd.read_parquet(tmp_path / "lhs" / "runs.parquet")["rnd.noise"]
+    assert len(noise) == 3 and noise.between(0, 2).all()
+    table = tmp_path / "design.csv"
+    table.write_text("regime,budgets.central.values.2019\nmarket_led,40\nmarket_led,80\n")
+    csv = ["sweep", "tiny", "--design", str(table), "--scale", "0.5", "--workers", "1"]
+    result = runner.invoke(app, [*csv, "--out", str(tmp_path / "csv"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_parquet(tmp_path / "csv" / "runs.parquet")) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--param", "regime.alignmnt=0:1:3"], "did you mean 'regime.alignment'?"),
+        (
+            ["--param", "regime.alignment=0:3:4"],
+            "3 is out of range (row 3). Fix: use a value from 0 to 1",
+        ),
+        (["--param", "regime=market_lead"], "unknown regime 'market_lead' (row 0). Fix: use one"),
+        (["--param", "regime.alignment=0:1"], "a factorial design needs levels"),
+        (["--param", "rnd.noise=0:1", "--design", "lhs"], "a Latin hypercube needs --samples"),
+        (["--param", "rnd.noise=0,1", "--dask", "spark"], "use --dask local or --dask tcp://"),
+        (["--param", "rnd.noise=0,1", "--design", "missing.csv"], "cannot be read as a CSV"),
+    ],
+)
+def test_sweep_input_problems_exit_2_before_any_run(tmp_path, args, message):
+    result = runner.invoke(app, ["sweep", "tiny", *args, "--out", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out" / "runs").exists()
+
+
+def test_sweep_with_an_unreachable_dask_scheduler_exits_2(tmp_path, monkeypatch):
+    monkeypatch.setattr("innostate.experiments.design.CONNECT_TIMEOUT", 2)
+    args = ["sweep", "tiny", "--param", "rnd.noise=0,1", "--dask", "tcp://127.0.0.1:9"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 2, result.output
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in " ".join(result.output.split())

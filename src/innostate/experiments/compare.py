@@ -28,36 +28,48 @@ import numpy as np
 import pandas as pd
 
 from innostate._version import __version__
-from innostate.experiments.backends import execute, usable_cpus
-from innostate.experiments.run import Result, RunInputs, resolve, simulate
+from innostate.experiments.ensemble import (
+    INDICATORS,
+    SERIES,
+    Interrupted,
+    Planned,
+    compute,
+    indicators,
+    replicate_seeds,
+    series_table,
+    stored,
+)
+from innostate.experiments.run import resolve
 from innostate.experiments.store import (
-    KeyMismatch,
     check_files,
     file_digest,
     folder_lock,
-    key_changes,
-    read_record,
     write_json,
-    write_record,
     write_table,
 )
 from innostate.scenario.errors import Problem, ScenarioError
 from innostate.scenario.override import Setting
 from innostate.scenario.schema import Scenario
 
-# end-of-run indicators compared across cells: label and the direction that is better
-# ("" where more is neither better nor worse, like money spent)
-INDICATORS: dict[str, tuple[str, str]] = {
-    "self_reliance_end": ("self-reliance index at the end", "higher"),
-    "nodes_meeting_requirement_end": ("technologies meeting their requirement", "higher"),
-    "chokepoints_end": ("chokepoints at the end", "lower"),
-    "breakthroughs": ("breakthroughs", "higher"),
-    "rd_spent_bn": ("R&D spent (bn yuan)", ""),
-    "breakthroughs_per_100bn": ("breakthroughs per 100 bn yuan", "higher"),
-    "nodes_met_per_100bn": ("technologies meeting their requirement per 100 bn yuan", "higher"),
-    "waste_share": ("share of money wasted", "lower"),
-    "duplicate_projects": ("duplicate projects", "lower"),
-}
+__all__ = [  # INDICATORS, SERIES, Interrupted and indicators are shared with sweeps (ensemble)
+    "INDICATORS",
+    "KINDS",
+    "SERIES",
+    "UNITS",
+    "Comparison",
+    "Interrupted",
+    "RunSpec",
+    "amount",
+    "compare",
+    "design",
+    "differences",
+    "indicators",
+    "load_comparison",
+    "reading",
+    "verdict",
+    "write_comparison",
+]
+
 # how each indicator's amounts are written: a unit suffix and the digits shown
 UNITS: dict[str, tuple[str, int]] = {
     "self_reliance_end": ("", 3),
@@ -70,8 +82,6 @@ UNITS: dict[str, tuple[str, int]] = {
     "waste_share": (" pp", 1),  # a share: differences in percentage points
     "duplicate_projects": ("", 1),
 }
-# indicators tracked every step, for median lines and bands over time
-SERIES = ("self_reliance", "domestic_share", "nodes_meeting_requirement", "chokepoints")
 KINDS = ("regime", "containment", "interaction")
 
 
@@ -110,48 +120,17 @@ class Comparison:
         )
 
 
-class Interrupted(KeyboardInterrupt):
-    """A comparison stopped by Ctrl-C; the runs finished so far are saved."""
-
-    def __init__(self, done: int, total: int, folder: Path) -> None:
-        super().__init__(f"{done} of {total} runs saved in {folder}")
-        self.done, self.total, self.folder = done, total, folder
-
-
 def design(
     regimes: list[str], containments: list[str], replicates: int, root_seed: int
 ) -> list[RunSpec]:
     """The grid of runs; replicate r has the same seed in every cell."""
-    children = np.random.SeedSequence(root_seed).spawn(replicates)
-    seeds = [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+    seeds = replicate_seeds(root_seed, replicates)
     return [
         RunSpec(regime, containment, r, seeds[r])
         for regime in regimes
         for containment in containments
         for r in range(replicates)
     ]
-
-
-def run_one(inputs: RunInputs, spec: RunSpec) -> dict[str, Any]:
-    """Run one grid cell replicate; return its indicators and per-step series."""
-    result = simulate(replace(inputs, seed=spec.seed))
-    return {"spec": asdict(spec), **indicators(result)}
-
-
-def indicators(result: Result) -> dict[str, Any]:
-    """End-of-run indicators and per-step series of one run (JSON-ready)."""
-    s = result.summary
-    spent = float(s["rd_spent_bn"])
-    # outcome per money: a regime that spends more is not better for that alone
-    derived = {
-        "nodes_met_per_100bn": (
-            100.0 * s["nodes_meeting_requirement_end"] / spent if spent > 0 else 0.0
-        )
-    }
-    return {
-        "end": {name: float(derived[name] if name in derived else s[name]) for name in INDICATORS},
-        "series": {k: list(v) for k, v in s["series"].items()},
-    }
 
 
 def compare(
@@ -234,29 +213,22 @@ def compare(
     }
     keys = {cell: inputs.key() for cell, inputs in cells.items()}
     specs = design(regimes, containments, replicates, base.seed)
+    planned = [
+        Planned(
+            spec.key,
+            replace(cells[spec.regime, spec.containment], seed=spec.seed),
+            asdict(spec),
+            {**keys[spec.regime, spec.containment], "seed": spec.seed, "replicate": spec.replicate},
+        )
+        for spec in specs
+    ]
     folder = out / "runs"
     with folder_lock(out):
         folder.mkdir(parents=True, exist_ok=True)
-        finished = _stored(folder, specs, keys, fresh)
+        finished = stored(folder, planned, fresh)
         for stale in ("comparison.json", "report.html"):  # they describe an earlier grid
             (out / stale).unlink(missing_ok=True)
-        todo = [spec for spec in specs if spec.key not in finished]
-        if on_run:
-            on_run(len(finished), len(specs))
-
-        def save(index: int, record: dict[str, Any]) -> None:
-            spec = todo[index]
-            record["key"] = _run_key(keys[spec.regime, spec.containment], spec)
-            finished[spec.key] = write_record(folder / f"{spec.key}.json", record)
-            if on_run:
-                on_run(len(finished), len(specs))
-
-        tasks = [(cells[spec.regime, spec.containment], spec) for spec in todo]
-        try:
-            execute(run_one, tasks, workers or usable_cpus(), save, executor)
-        except KeyboardInterrupt:
-            raise Interrupted(len(finished), len(specs), folder) from None
-        records = [finished[spec.key] for spec in specs]  # grid order, whatever finished first
+        records = compute(folder, planned, finished, workers, on_run, executor)
         runs, series = _tables(records)
         diffs = differences(runs, regimes, containments, seed=base.seed)
         common = keys[regimes[0], containments[0]]
@@ -282,48 +254,9 @@ def _grid_error(message: str, fix: str) -> ScenarioError:
     return ScenarioError([Problem("compare", "grid", message, fix)])
 
 
-def _run_key(cell_key: dict[str, Any], spec: RunSpec) -> dict[str, Any]:
-    return {**cell_key, "seed": spec.seed, "replicate": spec.replicate}
-
-
-def _stored(
-    folder: Path, specs: list[RunSpec], keys: dict[tuple[str, str], dict[str, Any]], fresh: bool
-) -> dict[str, dict[str, Any]]:
-    """Finished records of this grid whose key matches; refuse others unless ``fresh``."""
-    finished, changes, stale = {}, [], 0
-    for spec in specs:
-        path = folder / f"{spec.key}.json"
-        if fresh:
-            path.unlink(missing_ok=True)
-            continue
-        record = read_record(path)
-        if record is None:
-            continue
-        expected = _run_key(keys[spec.regime, spec.containment], spec)
-        if record.get("key") != expected or record.get("spec") != asdict(spec):
-            stale += 1
-            old = record.get("key")
-            for change in key_changes(old if isinstance(old, dict) else {}, expected):
-                if change not in changes:
-                    changes.append(change)
-        else:
-            finished[spec.key] = record
-    if stale:
-        raise KeyMismatch(folder, changes[:8], stale)
-    return finished
-
-
 def _tables(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     runs = pd.DataFrame([{**r["spec"], **r["end"]} for r in records])
-    frames = []
-    for r in records:
-        series = r["series"]
-        frame = pd.DataFrame({name: series[name] for name in ("date", *SERIES)})
-        frame.insert(0, "step", np.arange(len(frame)))
-        for key in ("regime", "containment", "replicate"):
-            frame.insert(0, key, r["spec"][key])
-        frames.append(frame)
-    return runs, pd.concat(frames, ignore_index=True)
+    return runs, series_table(records, ("regime", "containment", "replicate"))
 
 
 def differences(

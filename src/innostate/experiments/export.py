@@ -1,4 +1,4 @@
-"""Exporting a finished run's or comparison's tables for spreadsheets and other tools."""
+"""Exporting a finished run's, comparison's or sweep's tables for spreadsheets and other tools."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ EXCEL_ROWS = 1_048_575
 
 
 def export_folder(folder: Path, to: str) -> list[Path]:
-    """Write every table of a run or comparison folder as CSV files or one Excel workbook.
+    """Write every table of a run, comparison or sweep folder as CSV files or one Excel workbook.
 
     Parameters
     ----------
     folder
-        A folder written by ``innostate run`` or ``innostate compare``; its
+        A folder written by ``innostate run``, ``compare`` or ``sweep``; its
         files are checked against their digests first.
     to
         ``csv`` (one file per table in ``folder/csv/``) or ``xlsx``
@@ -39,7 +39,8 @@ def export_folder(folder: Path, to: str) -> list[Path]:
 
     if to not in FORMATS:
         raise ValueError(f"unknown export format '{to}'. Fix: use one of {', '.join(FORMATS)}.")
-    index = "comparison.json" if (folder / "comparison.json").exists() else "manifest.json"
+    indexes = ("comparison.json", "sweep.json")
+    index = next((name for name in indexes if (folder / name).exists()), "manifest.json")
     check_files(folder, index)
     paths = sorted(folder.glob("*.parquet"))
     if not paths:

@@ -207,8 +207,8 @@ class RunInputs:
         settings and the scale when they are set, so that variants never share a folder."""
         s = self.scenario
         name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in s.name) or "scenario"
-        if kind == "compare":
-            base = f"compare-{name}-seed{self.seed}"
+        if kind in ("compare", "sweep"):
+            base = f"{kind}-{name}-seed{self.seed}"
         else:
             base = f"{name}-{self.regime}-{self.containment}-seed{self.seed}"
         if self.settings or s.population_scale != 1.0:
@@ -330,16 +330,21 @@ def simulate(
         inputs = scenario
     else:
         inputs = resolve(scenario, regime, containment, seed, settings, scale)
+    from threadpoolctl import threadpool_limits
+
     started = datetime.now(UTC)
-    world = build(
-        inputs.scenario,
-        regime=inputs.regime,
-        seed=inputs.seed,
-        containment=inputs.containment,
-        settings=inputs.settings,
-    )
-    rec = engine.run(world.state, world.params, np.random.SeedSequence(inputs.seed), on_step)
-    result = tables(world, rec)
+    # one BLAS thread: a multi-threaded matrix product sums in another order, so the last
+    # digits of a run would depend on the cores of the machine or worker that ran it
+    with threadpool_limits(limits=1, user_api="blas"):
+        world = build(
+            inputs.scenario,
+            regime=inputs.regime,
+            seed=inputs.seed,
+            containment=inputs.containment,
+            settings=inputs.settings,
+        )
+        rec = engine.run(world.state, world.params, np.random.SeedSequence(inputs.seed), on_step)
+        result = tables(world, rec)
     key = inputs.key()
     result.manifest = {
         "innostate_version": __version__,

@@ -1,4 +1,5 @@
-"""``innostate`` command line: run, compare, report, scenarios, regimes, params, show, validate."""
+"""``innostate`` command line: run, compare, sweep, report, scenarios, regimes, params, show,
+validate, export, data."""
 
 from __future__ import annotations
 
@@ -371,10 +372,10 @@ def report(
 
 @app.command()
 def export(
-    run_dir: Annotated[Path, typer.Argument(help="folder of a run or a comparison")],
+    run_dir: Annotated[Path, typer.Argument(help="folder of a run, a comparison or a sweep")],
     to: Annotated[str, typer.Option("--to", help="csv or xlsx")] = "csv",
 ) -> None:
-    """Export a finished run's or comparison's tables as CSV files or one Excel workbook.
+    """Export a finished run's, comparison's or sweep's tables as CSV files or one Excel workbook.
 
     CSV files go to RUN_DIR/csv/; the workbook is RUN_DIR/tables.xlsx (one sheet
     per table; needs the optional openpyxl: pip install 'innostate[excel]').
@@ -489,6 +490,165 @@ def compare(
 
         write_compare_report(folder)
     out.print(f"Wrote the comparison of {len(result.runs)} runs to [bold]{folder}[/]")
+
+
+@app.command()
+def sweep(
+    scenario: Annotated[str, typer.Argument(help="built-in name or YAML file")] = DEFAULT_SCENARIO,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            help="an input to vary: PATH=LOW:HIGH:N (N levels), PATH=v1,v2,... or, for lhs, "
+            "PATH=LOW:HIGH; PATH is a dotted path as for --set, regime or containment "
+            "(repeatable)",
+        ),
+    ] = None,
+    design: Annotated[
+        str, typer.Option(help="factorial (every combination), lhs (Latin hypercube) or FILE.csv")
+    ] = "factorial",
+    samples: Annotated[
+        int | None, typer.Option(min=1, help="design rows of a Latin hypercube")
+    ] = None,
+    replicates: Annotated[int, typer.Option(min=1, help="runs per design row (seeds)")] = 1,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=MAX_SEED,
+            help="root seed of the runs and the hypercube (default: the scenario's)",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="worker processes (default: usable CPUs)")
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            help="run on Dask: 'local' (a LocalCluster of --workers processes) or a scheduler "
+            "address tcp://HOST:PORT"
+        ),
+    ] = None,
+    scale: Annotated[
+        float | None, typer.Option(min=0.0001, max=10, help="multiply synthetic populations")
+    ] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="set a parameter or scenario input in every run"),
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="discard the stored runs of this design and recompute")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Run an experiment design: every row of a factorial, Latin hypercube or CSV table.
+
+    Writes OUT/runs.parquet (one row per design row and replicate: the design's
+    columns, row, replicate, seed and every headline indicator), OUT/series.parquet
+    (per-step series) and OUT/sweep.json. Replicate k has the same seed in every
+    row. Finished runs are kept in OUT/runs: run the same command again to resume.
+    """
+    import time
+
+    from innostate.experiments.backends import WorkerDied
+    from innostate.experiments.design import BackendUnavailable, build_design
+    from innostate.experiments.design import sweep as run_sweep
+    from innostate.experiments.ensemble import Interrupted, WorkerMismatch
+    from innostate.experiments.run import resolve
+    from innostate.experiments.store import digest
+    from innostate.scenario.load import load_scenario, rescale
+
+    folder = out_dir
+    try:
+        backend = _dask_backend(dask)
+        loaded = rescale(load_scenario(scenario), scale)
+        inputs = resolve(loaded, seed=seed, settings=_settings(settings or [], loaded))
+        table = build_design(param or [], design, samples, inputs.seed)
+        if folder is None:
+            base = inputs.folder_name("sweep")  # and a short hash of the design
+            folder = Path("runs") / f"{base}-{digest(table.to_json())[:8]}"
+        started = time.monotonic()
+        with warnings.catch_warnings():  # damaged records: say so, then run them again
+            warnings.simplefilter("always", DamagedRecordWarning)
+            warnings.showwarning = _show_warning
+            result = _with_progress(
+                lambda tick: run_sweep(
+                    table,
+                    inputs.scenario,
+                    replicates,
+                    workers,
+                    backend,
+                    folder,
+                    inputs.seed,
+                    on_progress=tick,
+                    settings=inputs.settings,
+                    fresh=fresh,
+                    source=design if design not in ("factorial", "lhs") else "--param",
+                ),
+                quiet,
+                label="runs",
+            )
+    except ScenarioError as exc:
+        raise _fail(exc) from None
+    except (StoreError, BackendUnavailable, WorkerMismatch) as exc:
+        raise _refuse(exc) from None
+    except WorkerDied as exc:
+        err.print(
+            f"[bold red]Stopped:[/] {exc}. The finished runs are saved in {folder}/runs. "
+            "Fix: run the same command again with fewer --workers (each holds one run in "
+            "memory) or a smaller --scale.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=1) from None
+    except Interrupted as exc:
+        err.print(
+            f"Interrupted: {exc.done} of {exc.total} runs are saved in {exc.folder}. "
+            "Run the same command again to resume.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=130) from None
+    _sweep_summary(result, time.monotonic() - started)
+    out.print(f"Wrote the sweep of {len(result.runs)} runs to [bold]{folder}[/]")
+
+
+def _dask_backend(dask: str | None) -> str | None:
+    """The backend of a --dask value: None, dask-local or a scheduler address."""
+    if dask is None:
+        return None
+    if dask == "local":
+        return "dask-local"
+    if dask.startswith(("tcp://", "tls://")):
+        return dask
+    raise ScenarioError(
+        [
+            Problem(
+                "--dask",
+                dask,
+                "not a Dask backend",
+                "use --dask local or --dask tcp://HOST:PORT (a running scheduler)",
+            )
+        ]
+    )
+
+
+def _sweep_summary(result: Any, seconds: float) -> None:
+    """What ran, and each headline indicator over the runs: mean, sd, min and max."""
+    from innostate.experiments.ensemble import INDICATORS
+
+    runs, d = result.runs, result.design
+    over = ", ".join(d["columns"]) or "no inputs"
+    view = Table(
+        title=f"{d['rows']} design row(s) over {over} x {d['replicates']} replicate(s): "
+        f"{len(runs)} runs in {seconds:,.1f} s (computed or resumed)"
+    )
+    for column in ("indicator", "mean", "sd", "min", "max"):
+        view.add_column(column, justify="left" if column == "indicator" else "right")
+    for name, (label, _) in INDICATORS.items():
+        values = runs[name]
+        sd = values.std() if len(values) > 1 else 0.0
+        view.add_row(label, *(f"{v:,.3g}" for v in (values.mean(), sd, values.min(), values.max())))
+    out.print(view)
 
 
 data_app = typer.Typer(
