@@ -1,4 +1,4 @@
-"""The architecture's import arrows: model/ is pure numpy + stdlib; no import side effects."""
+"""The architecture's import arrows: model/ is pure numpy (+ numba) + stdlib; no side effects."""
 
 import ast
 import subprocess
@@ -18,6 +18,9 @@ ALLOWED_IN_MODEL = {
     "functools",
     "itertools",
     "enum",
+    # numba compiles the model's hot loops to machine code (model/kernels.py, issue 10): plain
+    # loops over numpy arrays, no other library; deliberately allowed for speed
+    "numba",
 }
 
 

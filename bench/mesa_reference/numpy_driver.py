@@ -22,6 +22,7 @@ from innostate.model.codebook import INSTRUMENT, SOURCE
 from innostate.model.mechanisms import adoption, finance, rnd
 from innostate.model.params import Params
 from innostate.model.production import advance, difficulty, noise, progress
+from innostate.model.select import slot_index
 from innostate.model.state import State
 
 
@@ -37,16 +38,15 @@ class Gains:
 def self_funded_rnd(state: State, params: Params, rng: np.random.Generator) -> Gains:
     """``rnd.step`` without projects: firms' own R&D, depreciation, decay, transfer, levels."""
     rp, n, a = params.rnd, state.nodes, state.actors
-    k = a.cap_node.shape[1]
-    keys, money, factor = rnd._own_contributions(state, params)
-    size = a.cap_node.size
-    pooled = np.asarray(np.bincount(keys, weights=money, minlength=size), dtype=np.float64)
-    pooled_weighted = np.bincount(keys, weights=money * factor, minlength=size)
+    # rnd pools money per slot entry (the used slots in flat order, select.slot_index)
+    index = slot_index(a)
+    pooled, pooled_weighted = np.zeros(index.flat.size), np.zeros(index.flat.size)
+    rnd._own_contributions(state, params, pooled, pooled_weighted)
     used = np.flatnonzero(pooled > 0)
     levels = a.cap_level.ravel()
-    actor, node = used // k, a.cap_node.ravel()[used]
+    flat, actor, node = index.flat[used], index.actor[used], index.node[used]
     d_eff = difficulty(state, rp)
-    old = levels[used]
+    old = levels[flat]
     gain = progress(
         rp,
         state.dt,
@@ -59,14 +59,14 @@ def self_funded_rnd(state: State, params: Params, rng: np.random.Generator) -> G
         np.where(a.entity_listed[actor], 0.0, n.access[node]),
         noise(rng, rp, state.dt, used.size),
     )
-    levels[used] = advance(rp, old, gain, n.frontier[node])
+    levels[flat] = advance(rp, old, gain, n.frontier[node])
     rnd._depreciate(state, rp, pooled)
     n.knowledge *= (1 - rp.knowledge_decay) ** state.dt
     n.services *= (1 - rp.services_decay) ** state.dt
     rnd._transfer(state, rp)
     np.maximum(a.cap_level, 0.0, out=a.cap_level)
     rnd.update_levels(state)
-    return Gains(int(used.size), float(gain.sum()), float(np.dot(gain, gain)))
+    return Gains(int(used.size), float(gain.sum()), float(np.einsum("i,i->", gain, gain)))
 
 
 class NumpyModel:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from innostate.model.codebook import HOLDERS, STATUS
+from innostate.model.kernels import weighted_total
 from innostate.model.records import Records
 from innostate.model.state import Floats, State
 
@@ -64,7 +65,7 @@ def project_counts(state: State) -> dict[str, Any]:
         "projects": round(float(weight.sum())),
         "projects_cut": round(float(weight[cut].sum())),
         "duplicate_projects": round(float(weight[p.duplicate[:n]].sum())),
-        "waste_bn": float(np.dot(p.spent[:n] * weight, wasted)),
+        "waste_bn": weighted_total(p.spent[:n] * weight, wasted),
     }
 
 

@@ -9,8 +9,11 @@ money is annualised before the exponent, so the step length does not matter eith
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from innostate.model.kernels import jit
 from innostate.model.params import Params, RndParams
 from innostate.model.state import Floats, Ints, State
 
@@ -62,12 +65,93 @@ def progress(
     bonus) and the catch-up speed-up ``1 + catch_up_bonus * access * relative gap``.
     :func:`advance` turns it into a new level, braking at the frontier.
     """
-    absorb = rp.absorptive_floor + (1 - rp.absorptive_floor) * np.minimum(level / frontier, 1.0)
-    gap = np.clip((frontier - level) / frontier, 0.0, 1.0)
-    catch_up = 1.0 + rp.catch_up_bonus * access * gap
-    talent_term = talent / (talent + rp.talent_half)
-    base = yearly_gain(rp, money / dt, difficulty) * dt
-    return base * absorb * talent_term * factor * catch_up * noise
+    m, d, lv, f, t, fa, ac, no = (
+        np.ravel(x)
+        for x in np.broadcast_arrays(
+            money, difficulty, level, frontier, talent, factor, access, noise
+        )
+    )
+    out = np.empty(m.shape)
+    _progress_loop(out, m, d, lv, f, t, fa, ac, no, *gain_constants(rp), dt)
+    return out
+
+
+def gain_constants(rp: RndParams) -> tuple[float, float, float, float, float]:
+    """The production function's parameters in the order :func:`progress_one` takes them."""
+    return (
+        rp.productivity,
+        rp.returns_exponent,
+        rp.absorptive_floor,
+        rp.catch_up_bonus,
+        rp.talent_half,
+    )
+
+
+@jit
+def progress_one(
+    money: float,
+    difficulty: float,
+    level: float,
+    frontier: float,
+    talent: float,
+    factor: float,
+    access: float,
+    noise: float,
+    productivity: float,
+    exponent: float,
+    floor: float,
+    catch_up_bonus: float,
+    talent_half: float,
+    dt: float,
+) -> float:
+    """:func:`progress` of one slot, compiled; the one place the formula is written.
+
+    Compiled loops (rnd, finance) call it per slot, so they need no temporaries;
+    operations run in the order of the numpy expressions they replaced.
+    """
+    absorb = floor + (1 - floor) * min(level / frontier, 1.0)
+    gap = min(max((frontier - level) / frontier, 0.0), 1.0)
+    catch_up = 1.0 + catch_up_bonus * access * gap
+    talent_term = talent / (talent + talent_half)
+    base = productivity * (max(money / dt, 0.0) / difficulty) ** exponent * dt
+    return base * absorb * talent_term * factor * catch_up * noise  # type: ignore[no-any-return]
+
+
+@jit
+def _progress_loop(
+    out: Floats,
+    money: Floats,
+    difficulty: Floats,
+    level: Floats,
+    frontier: Floats,
+    talent: Floats,
+    factor: Floats,
+    access: Floats,
+    noise: Floats,
+    productivity: float,
+    exponent: float,
+    floor: float,
+    catch_up_bonus: float,
+    talent_half: float,
+    dt: float,
+) -> None:
+    for i in range(out.size):
+        out[i] = progress_one(
+            money[i],
+            difficulty[i],
+            level[i],
+            frontier[i],
+            talent[i],
+            factor[i],
+            access[i],
+            noise[i],
+            productivity,
+            exponent,
+            floor,
+            catch_up_bonus,
+            talent_half,
+            dt,
+        )
 
 
 def advance(rp: RndParams, level: Floats, gain: Floats, frontier: Floats) -> Floats:
@@ -77,12 +161,37 @@ def advance(rp: RndParams, level: Floats, gain: Floats, frontier: Floats) -> Flo
     ``frontier_brake * exp(-beyond_decay * levels already beyond)``: leading the
     world is much slower than catching up.
     """
-    to_frontier = np.maximum(frontier - level, 0.0)
-    used = np.minimum(gain, to_frontier)
-    beyond = np.maximum(level - frontier, 0.0)
-    rest = (gain - used) * rp.frontier_brake * np.exp(-rp.beyond_decay * beyond)
-    new_level: Floats = level + used + rest
-    return new_level
+    level, gain, frontier = np.broadcast_arrays(level, gain, frontier)
+    out = np.empty(level.shape)
+    _advance_loop(
+        out.reshape(-1),
+        np.ravel(level),
+        np.ravel(gain),
+        np.ravel(frontier),
+        rp.frontier_brake,
+        rp.beyond_decay,
+    )
+    return out
+
+
+@jit
+def advance_one(level: float, gain: float, frontier: float, brake: float, decay: float) -> float:
+    """:func:`advance` of one slot, compiled (see :func:`progress_one`)."""
+    to_frontier = max(frontier - level, 0.0)
+    used = min(gain, to_frontier)
+    if gain <= to_frontier:  # below the frontier all the way (most slots): no brake
+        return level + used + 0.0
+    beyond = max(level - frontier, 0.0)
+    rest = (gain - used) * brake * math.exp(-decay * beyond)
+    return level + used + rest
+
+
+@jit
+def _advance_loop(
+    out: Floats, level: Floats, gain: Floats, frontier: Floats, brake: float, decay: float
+) -> None:
+    for i in range(out.size):
+        out[i] = advance_one(level[i], gain[i], frontier[i], brake, decay)
 
 
 def noise(rng: np.random.Generator, rp: RndParams, dt: float, size: int) -> Floats:
@@ -92,9 +201,20 @@ def noise(rng: np.random.Generator, rp: RndParams, dt: float, size: int) -> Floa
     variation is the year's divided by sqrt(dt): the spread of a year's progress
     does not depend on the step length.
     """
+    mean, sigma = noise_parameters(rp, dt)
+    return rng.lognormal(mean, sigma, size)
+
+
+def noise_parameters(rp: RndParams, dt: float) -> tuple[float, float]:
+    """Mean and sigma of the log of :func:`noise`.
+
+    ``rng.lognormal(mean, sigma)`` is ``exp(mean + sigma * rng.standard_normal())``
+    drawn from the same stream, so a compiled loop can take standard normal
+    draws and apply the exp itself (rnd does, saving a pass over the slots).
+    """
     cv2_year = np.expm1(rp.noise**2)
     sigma = float(np.sqrt(np.log1p(cv2_year / dt)))
-    return rng.lognormal(-0.5 * sigma**2, sigma, size)
+    return -0.5 * sigma**2, sigma
 
 
 def promised(

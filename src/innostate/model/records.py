@@ -15,6 +15,7 @@ from innostate.model.codebook import (
     SOURCES,
     STATUS,
 )
+from innostate.model.kernels import weighted_total
 from innostate.model.select import best_per_node, slot_index
 from innostate.model.state import Bools, Floats, Ints, State
 
@@ -94,15 +95,18 @@ def record(state: State, rec: Records, imbalance: float) -> None:
 def held_by(state: State) -> Floats:
     """Money held at the end of the step by each holder of ``HOLDERS``, bn yuan."""
     a, p = state.actors, state.projects
-    group = np.full(a.count, HOLDERS.index("other_actors"))
+    holder_of_kind = np.full(len(KIND), HOLDERS.index("other_actors"))  # a lookup by kind
     for kind in ("local_government", "policy_bank", "guidance_fund", "vc_fund"):
-        group[a.kind == KIND[kind]] = HOLDERS.index(kind)
-    group[IS_ENTERPRISE[a.kind]] = HOLDERS.index("enterprise")
+        holder_of_kind[KIND[kind]] = HOLDERS.index(kind)
+    holder_of_kind[IS_ENTERPRISE] = HOLDERS.index("enterprise")
+    group = holder_of_kind[a.kind]
     held = np.asarray(
         np.bincount(group, weights=a.cash * a.weight, minlength=len(HOLDERS)), dtype=np.float64
     )
     held[HOLDERS.index("central_pool")] = state.ledger.central_pool
-    held[HOLDERS.index("project_budgets")] = float(np.dot(p.budget[: p.count], p.weight[: p.count]))
+    held[HOLDERS.index("project_budgets")] = weighted_total(
+        p.budget[: p.count], p.weight[: p.count]
+    )
     return held
 
 

@@ -7,16 +7,20 @@ Python object stands for a single actor or project.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from innostate.model.codebook import ACTOR_KINDS, INSTRUMENTS, SOURCES, STATUS
+from innostate.model.kernels import weighted_total
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
 Bools = NDArray[np.bool_]
+T = TypeVar("T")
 
 
 @dataclass
@@ -67,6 +71,7 @@ class SlotIndex:
     by_node: Ints  # (E,) order that sorts the entries by node
     starts: Ints  # (G,) first sorted entry of each node present
     nodes: Ints  # (G,) those nodes
+    count: Ints  # (N,) used slots of each actor
 
 
 @dataclass
@@ -94,10 +99,24 @@ class Actors:
     slot_revenue: Floats  # (N, K) domestic revenue earned by each slot in the last step
     # where the used slots are (see select.slot_index); rebuilt when a slot changes node
     slot_cache: SlotIndex | None = field(default=None, repr=False, compare=False)
+    # values derived from columns that never change in a run (kind, region, ownership, size,
+    # weight, rd_share), computed once by the mechanism that needs them (see :meth:`derived`)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def count(self) -> int:
         return int(self.kind.shape[0])
+
+    def derived(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()`` the first time ``name`` is asked for, then the stored value.
+
+        For groupings and sort orders of actors that a step would otherwise
+        rebuild every time (the columns they come from never change in a run).
+        """
+        if name not in self.cache:
+            self.cache[name] = compute()
+        value: T = self.cache[name]
+        return value
 
 
 @dataclass
@@ -225,8 +244,8 @@ class State:
     def money_stock(self) -> float:
         """All money held inside the system: pool, actor cash, project budgets (weighted)."""
         p, a = self.projects, self.actors
-        held = float(np.dot(a.cash, a.weight)) + float(
-            np.dot(p.budget[: p.count], p.weight[: p.count])
+        held = weighted_total(a.cash, a.weight) + weighted_total(
+            p.budget[: p.count], p.weight[: p.count]
         )
         return self.ledger.central_pool + held
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,10 +10,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from innostate.model.codebook import CENTRAL_INSTRUMENTS, EVENT, INSTRUMENTS, KIND, OWNER, SOURCES
+from innostate.model.kernels import jit
 from innostate.model.mechanisms.rnd import update_levels
 from innostate.model.params import Params, describe, replace_path
 from innostate.model.select import best_per_node
-from innostate.model.state import Actors, Floats, Ledger, Nodes, Schedule, State, empty_projects
+from innostate.model.state import (
+    Actors,
+    Floats,
+    Ints,
+    Ledger,
+    Nodes,
+    Schedule,
+    State,
+    empty_projects,
+)
 from innostate.scenario.calendar import parse_month, step_count, step_index
 from innostate.scenario.errors import Problem, ScenarioError
 from innostate.scenario.regimes import PRESETS, apply_overrides, regime_from
@@ -328,6 +339,54 @@ def population_rows(s: Scenario, pop: Population) -> int:
 CERTAINTY_STRATUM = 1000  # the largest real actors of a population, drawn one row each
 
 
+def gumbel_top_k(rng: np.random.Generator, log_weight: Floats, rows: int, k: int) -> Ints:
+    """Per row, ``k`` distinct nodes drawn in proportion to ``exp(log_weight)``, ascending.
+
+    The Gumbel top-k trick: the ``k`` largest of ``log_weight + Gumbel`` noise.
+    The Gumbel draws are computed from uniforms the way numpy's ``gumbel`` does
+    (``-log(-log(1 - u))``, the same stream and the same bits) and the top ``k``
+    are picked in a compiled loop, without the (rows, J) key and sort tables.
+    """
+    saved = rng.bit_generator.state
+    uniform = rng.random((rows, log_weight.size))
+    if not uniform.all():  # numpy's gumbel redraws u == 0 (odds 2**-53): let it do so
+        rng.bit_generator.state = saved
+        keys = log_weight + rng.gumbel(size=(rows, log_weight.size))
+        return np.sort(np.argpartition(-keys, k - 1, axis=1)[:, :k], axis=1)
+    out = np.empty((rows, k), dtype=np.int64)
+    _gumbel_top_k(uniform, log_weight, out)
+    return out
+
+
+@jit
+def _gumbel_top_k(uniform: Floats, log_weight: Floats, out: Ints) -> None:
+    k = out.shape[1]
+    key = np.empty(k)
+    for r in range(uniform.shape[0]):
+        filled = 0
+        for j in range(log_weight.size):
+            value = log_weight[j] + (0.0 - 1.0 * math.log(-math.log(1.0 - uniform[r, j])))
+            if filled < k:
+                out[r, filled] = j
+                key[filled] = value
+                filled += 1
+            else:
+                low = 0
+                for q in range(1, k):
+                    if key[q] < key[low]:
+                        low = q
+                if value > key[low]:
+                    out[r, low] = j
+                    key[low] = value
+        for q in range(1, k):  # k is a handful: insertion sort, no per-row sort call
+            node = out[r, q]
+            p = q - 1
+            while p >= 0 and out[r, p] > node:
+                out[r, p + 1] = out[r, p]
+                p -= 1
+            out[r, p + 1] = node
+
+
 def population_sizes(
     real: int, rows: int, alpha: float, rng: np.random.Generator
 ) -> tuple[Floats, Floats]:
@@ -436,9 +495,7 @@ def _population(
         block = 65536  # Gumbel top-k in blocks keeps memory flat at national scale
         for lo in range(0, count, block):
             hi = min(lo + block, count)
-            keys = log_weight + rng.gumbel(size=(hi - lo, len(node_ids)))
-            chosen = np.argpartition(-keys, per_actor - 1, axis=1)[:, :per_actor]
-            cap_node[lo:hi, :per_actor] = np.sort(chosen, axis=1)
+            cap_node[lo:hi, :per_actor] = gumbel_top_k(rng, log_weight, hi - lo, per_actor)
         relative = pop.capability_mean * rng.lognormal(
             -0.5 * pop.capability_sigma**2, pop.capability_sigma, (count, per_actor)
         )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from innostate.model.codebook import IS_ENTERPRISE, STATUS
+from innostate.model.kernels import jit, power
 from innostate.model.ledger import receive
 from innostate.model.params import AdoptionParams, Params, per_step
-from innostate.model.select import best_per_node, domestic_levels, slot_entries, slot_index
-from innostate.model.state import Floats, Ints, State
+from innostate.model.select import best_holders, domestic_levels, slot_index
+from innostate.model.state import Bools, Floats, Ints, State
 
 
 def target_share(
@@ -53,30 +54,50 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     n.domestic_share += per_step(ap.adjustment, dt) * (target - n.domestic_share)
     revenue = n.domestic_share * n.market_size * dt
 
-    actor, node, level = slot_entries(a)
-    usable = level >= n.requirement[node] - ap.usable_band
-    supplier = IS_ENTERPRISE[a.kind[actor]] & usable
-    weight = np.where(supplier, a.weight[actor] * level**ap.revenue_concentration, 0.0)
-    total = np.bincount(node, weights=weight, minlength=n.count)
-    group = np.divide(weight, total[node], out=np.zeros_like(weight), where=total[node] > 0)
-    share = group / a.weight[actor]  # the share of one real firm of the row
-    earned = share * revenue[node]  # per real firm
-    # nodes without a usable domestic supplier earn nothing: buyers go without
-    flat = slot_index(a).flat
-    a.slot_revenue = np.zeros(a.cap_node.shape)
-    a.slot_revenue.ravel()[flat] = earned
-    reinvested = ap.rd_reinvestment * earned
-    np.add.at(a.cash, actor, reinvested)
-    receive(state, float(np.dot(reinvested, a.weight[actor])))
-    codevelop(state, ap, actor, node, share)
-
-    # learning by doing follows the volume sold at home: a supplier's share of domestic
-    # sales times the node's domestic market share, so buyers forced onto domestic
-    # supply teach their suppliers (forced innovation)
-    gap = np.maximum(n.frontier[node] - level, 0.0)
-    rate = np.minimum(ap.learning_by_doing * share * n.domestic_share[node], 1.0)
-    learned = (1.0 - (1.0 - rate) ** dt) * gap  # a yearly share, converted with dt
-    a.cap_level.ravel()[flat] += learned  # ravel is a view of the contiguous table
+    # one compiled pass pays every supplier slot, books the R&D cash it brings (reinvested
+    # revenue, then co-development money, in that order per actor as np.add.at did) and
+    # applies learning by doing; a first pass sums each node's supplier weights
+    index = slot_index(a)
+    levels = a.cap_level.ravel()
+    weight = np.zeros(index.flat.size)
+    total = np.zeros(n.count)
+    _supplier_weights(
+        index.flat,
+        index.actor,
+        index.node,
+        levels,
+        a.kind,
+        IS_ENTERPRISE,
+        a.weight,
+        n.requirement - ap.usable_band,
+        ap.revenue_concentration,
+        weight,
+        total,
+    )
+    money_in = np.zeros(2)  # reinvested revenue and co-development money, bn yuan
+    _sell_and_learn(
+        index.flat,
+        index.actor,
+        index.node,
+        index.count,
+        levels,
+        a.slot_revenue.ravel(),
+        a.cash,
+        a.weight,
+        weight,
+        total,
+        revenue,
+        codevelop(state, ap),
+        n.frontier,
+        n.domestic_share,
+        ap.rd_reinvestment,
+        ap.codevelopment,
+        ap.learning_by_doing,
+        dt,
+        money_in,
+    )
+    receive(state, float(money_in[0]))
+    receive(state, float(money_in[1]))
     n.domestic_level = domestic_levels(a, n.count)
 
     pr = state.projects
@@ -88,26 +109,99 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     return state
 
 
-def codevelop(state: State, ap: AdoptionParams, actor: Ints, node: Ints, share: Floats) -> None:
+@jit
+def _supplier_weights(
+    flat: Ints,
+    actor: Ints,
+    node: Ints,
+    level: Floats,
+    kind: Ints,
+    is_enterprise: Bools,
+    real: Floats,
+    usable_from: Floats,
+    concentration: float,
+    weight: Floats,
+    total: Floats,
+) -> None:
+    # enterprises within the usable band sell, weighted by level ** concentration
+    for e in range(flat.size):
+        i, j = actor[e], node[e]
+        if is_enterprise[kind[i]] and level[flat[e]] >= usable_from[j]:
+            weight[e] = real[i] * power(level[flat[e]], concentration)
+        total[j] += weight[e]
+
+
+@jit
+def _sell_and_learn(
+    flat: Ints,
+    actor: Ints,
+    node: Ints,
+    slots: Ints,
+    level: Floats,
+    slot_revenue: Floats,
+    cash: Floats,
+    real: Floats,
+    weight: Floats,
+    total: Floats,
+    revenue: Floats,
+    forced: Floats,
+    frontier: Floats,
+    domestic_share: Floats,
+    reinvestment: float,
+    codevelopment: float,
+    learning: float,
+    dt: float,
+    money_in: Floats,
+) -> None:
+    e = 0
+    while e < flat.size:  # an actor's entries are consecutive
+        i = actor[e]
+        end = e + slots[i]
+        for q in range(e, end):  # revenue first, then co-development (np.add.at's order)
+            j = node[q]
+            share = (weight[q] / total[j] if total[j] > 0 else 0.0) / real[i]  # one real firm's
+            earned = share * revenue[j]  # per real firm; without a usable supplier, nothing
+            slot_revenue[flat[q]] = earned
+            reinvested = reinvestment * earned
+            cash[i] += reinvested
+            money_in[0] += reinvested * real[i]
+        for q in range(e, end):
+            j = node[q]
+            share = (weight[q] / total[j] if total[j] > 0 else 0.0) / real[i]
+            paid = codevelopment * share * forced[j]
+            cash[i] += paid
+            money_in[1] += paid * real[i]
+            # learning by doing follows the volume sold at home: a supplier's share of
+            # domestic sales times the node's domestic market share, so buyers forced onto
+            # domestic supply teach their suppliers (forced innovation)
+            rate = min(learning * share * domestic_share[j], 1.0)
+            if rate > 0:  # a slot that sells nothing learns nothing (and needs no pow)
+                gap = max(frontier[j] - level[flat[q]], 0.0)
+                level[flat[q]] += (1.0 - power(1.0 - rate, dt)) * gap  # a yearly share, with dt
+        e = end
+
+
+def codevelop(state: State, ap: AdoptionParams) -> Floats:
     """Lead users who lost foreign supply co-develop with their domestic suppliers.
 
     Users that foreign supply can no longer serve (``1 - access`` of the
     market) and who buy at home, ``min(domestic_share, 1 - access) x
     market_size x dt``, pay ``codevelopment`` of that purchase value on top as
     development money to the suppliers they buy from, split like domestic
-    revenue (``share``: one real firm's share of the node's domestic sales).
+    revenue (one real firm's share of the node's domestic sales).
     The money comes from outside the innovation ledger (users' budgets) and
     joins the suppliers' R&D cash, which rnd spends where they sell
     (``revenue_focus``): demand pull from lead users. Seed: table row
     "Enterprises": "Co-develop technologies with strategic application value";
     "Strategic Context": "survive and compete under conditions of technological
     containment".
+
+    Returns the forced purchases per node, (J,) bn yuan; the adoption step pays
+    ``codevelopment x share x`` them to each supplier.
     """
     n = state.nodes
-    forced = np.minimum(n.domestic_share, 1.0 - n.access) * n.market_size * state.dt
-    paid = ap.codevelopment * share * forced[node]  # per real firm
-    np.add.at(state.actors.cash, actor, paid)
-    receive(state, float(np.dot(paid, state.actors.weight[actor])))
+    forced: Floats = np.minimum(n.domestic_share, 1.0 - n.access) * n.market_size * state.dt
+    return forced
 
 
 def usability(ap: AdoptionParams, level: Floats, requirement: Floats) -> Floats:
@@ -159,7 +253,7 @@ def record_uptake(state: State, ap: AdoptionParams, rows: Ints) -> None:
     best_member = safe[np.arange(rows.size), best // k]
     member_flat = np.where(member_level.max(axis=1) >= 0, best_member * k + best % k, -1)
     index = slot_index(a)
-    entry = best_per_node(index.node, levels[index.flat], enterprise[index.actor], n.count)
+    entry = best_holders(a, n.count, IS_ENTERPRISE)
     leader_flat = np.where(entry >= 0, index.flat[np.maximum(entry, 0)], -1)[node]
     supplier = np.where(
         enterprise[lead], lead_flat, np.where(member_flat >= 0, member_flat, leader_flat)

@@ -19,9 +19,10 @@ from innostate.model.codebook import (
     SOURCE,
     STATUS,
 )
+from innostate.model.kernels import jit
 from innostate.model.params import Params, per_step, steps_in
-from innostate.model.select import slot_entries
-from innostate.model.state import Floats, State
+from innostate.model.select import slot_index
+from innostate.model.state import Floats, Ints, State
 
 
 def step(state: State, params: Params, rng: np.random.Generator) -> State:
@@ -126,11 +127,28 @@ def ministry_preferences(state: State, params: Params) -> Floats:
 def capability_mass(state: State) -> np.ndarray:
     """Sum of real actors' capability levels per region and node, shape (R, J)."""
     a, j = state.actors, state.nodes.count
-    actor, node, level = slot_entries(a)
+    index = slot_index(a)
     regions = int(a.region.max()) + 1
-    cell = a.region[actor] * j + node
-    mass = np.bincount(cell, weights=level * a.weight[actor], minlength=regions * j)
+    mass = np.zeros(regions * j)
+    _mass(index.flat, index.actor, index.node, a.cap_level.ravel(), a.weight, a.region, j, mass)
     return mass.reshape(regions, j)
+
+
+@jit
+def _mass(
+    flat: Ints,
+    actor: Ints,
+    node: Ints,
+    level: Floats,
+    weight: Floats,
+    region: Ints,
+    n_nodes: int,
+    mass: Floats,
+) -> None:
+    # np.bincount over region x node cells without its four slot-sized temporaries
+    for e in range(flat.size):
+        i = actor[e]
+        mass[region[i] * n_nodes + node[e]] += level[flat[e]] * weight[i]
 
 
 def local_preference(mass: np.ndarray) -> np.ndarray:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from innostate.model.codebook import EVENT, IS_ENTERPRISE, KIND, SOURCES
+from innostate.model.kernels import jit, weighted_total
 from innostate.model.ledger import lapse, pay, receive
 from innostate.model.params import Params, per_step
-from innostate.model.state import Floats, State
+from innostate.model.state import Actors, Floats, Ints, State
 
 
 def step(state: State, params: Params, rng: np.random.Generator) -> State:
@@ -58,10 +59,13 @@ def _apply_events(state: State) -> None:
 
 def _lapse_idle(state: State, rate_per_year: float) -> None:
     a = state.actors
-    holders = (a.kind == KIND["local_government"]) | (a.kind == KIND["policy_bank"])
+    holders = a.derived(
+        "environment.lapse_holders",
+        lambda: (a.kind == KIND["local_government"]) | (a.kind == KIND["policy_bank"]),
+    )
     lapsed = np.where(holders, a.cash * per_step(rate_per_year, state.dt), 0.0)
     a.cash -= lapsed
-    lapse(state, float(np.dot(lapsed, a.weight)))
+    lapse(state, weighted_total(lapsed, a.weight))
 
 
 def _distribute_budgets(state: State, budget: Floats, market_finance: float) -> None:
@@ -70,28 +74,52 @@ def _distribute_budgets(state: State, budget: Floats, market_finance: float) -> 
     state.ledger.central_pool += channel["central"]
     receive(state, channel["central"])
     market_scale = {"vc": market_finance, "guidance_fund": market_finance}
-    recipients = {
+    recipients = a.derived("environment.recipients", lambda: _recipients(a))
+    for name, (rows, size, total) in recipients.items():
+        amount = channel[name] * market_scale.get(name, 1.0)
+        if name == "enterprise_rd":
+            # firms with reported R&D get their share of the national figure; the rest by size
+            reported, share = a.derived("environment.reported", lambda: _reported(a))
+            paid = amount * share
+            pay(state, reported, paid[reported])
+            receive(state, float(paid.sum()))
+            amount -= float(paid.sum())
+        if amount <= 0 or total <= 0:
+            continue  # no recipient: the money is not appropriated
+        _add_shares(a.cash, rows, size, amount, total)
+        receive(state, amount)
+
+
+def _recipients(a: Actors) -> dict[str, tuple[Ints, Floats, float]]:
+    """Per budget channel: the rows receiving it, their sizes and the total real size.
+
+    A row stands for ``weight`` real actors: shares are per real actor, so the
+    national total and the named actors' share do not depend on population scale.
+    """
+    masks = {
         "local": a.kind == KIND["local_government"],
-        "enterprise_rd": IS_ENTERPRISE[a.kind],
+        "enterprise_rd": IS_ENTERPRISE[a.kind] & np.isnan(a.rd_share),  # the unreported firms
         "vc": a.kind == KIND["vc_fund"],
         "guidance_fund": a.kind == KIND["guidance_fund"],
         "policy_bank": a.kind == KIND["policy_bank"],
     }
-    for name, mask in recipients.items():
-        amount = channel[name] * market_scale.get(name, 1.0)
-        if name == "enterprise_rd":
-            # firms with reported R&D get their share of the national figure; the rest by size
-            reported = IS_ENTERPRISE[a.kind] & ~np.isnan(a.rd_share)
-            paid = amount * np.where(reported, a.rd_share, 0.0)
-            pay(state, np.flatnonzero(reported), paid[reported])
-            receive(state, float(paid.sum()))
-            amount -= float(paid.sum())
-            mask = mask & ~reported
-        # a row stands for `weight` real actors: shares are per real actor, so the
-        # national total and the named actors' share do not depend on population scale
+    out = {}
+    for name, mask in masks.items():
         size = np.where(mask, a.size, 0.0)
-        total = float(np.dot(size, a.weight))
-        if amount <= 0 or total <= 0:
-            continue  # no recipient: the money is not appropriated
-        a.cash += amount * size / total
-        receive(state, amount)
+        rows = np.flatnonzero(mask)
+        out[name] = (rows, size[rows], weighted_total(size, a.weight))
+    return out
+
+
+def _reported(a: Actors) -> tuple[Ints, Floats]:
+    """Firms with reported R&D and their share of the enterprise R&D budget (0 elsewhere)."""
+    reported = IS_ENTERPRISE[a.kind] & ~np.isnan(a.rd_share)
+    share: Floats = np.where(reported, a.rd_share, 0.0)
+    return np.flatnonzero(reported), share
+
+
+@jit
+def _add_shares(cash: Floats, rows: Ints, size: Floats, amount: float, total: float) -> None:
+    # cash += amount * size / total on the recipients only (was a pass over every actor)
+    for r in range(rows.size):
+        cash[rows[r]] += amount * size[r] / total

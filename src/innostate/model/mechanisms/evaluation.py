@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from innostate.model.codebook import INSTRUMENT, SOURCE, STATUS
+from innostate.model.kernels import weighted_total
 from innostate.model.ledger import pay, receive, record_flow, refund
 from innostate.model.params import Params, steps_in
 from innostate.model.production import market_value, promised
@@ -206,7 +207,7 @@ def _follow_on(state: State, params: Params, rows: Ints) -> None:
     if rows.size == 0:
         return
     wanted = ev.follow_on_share * pr.funding[rows, SOURCE["central"]]
-    total = float(np.dot(wanted, pr.weight[rows]))
+    total = weighted_total(wanted, pr.weight[rows])
     scale = min(1.0, state.ledger.central_pool / max(total, 1e-12))
     extra = wanted * scale  # per real project
     state.ledger.central_pool -= total * scale

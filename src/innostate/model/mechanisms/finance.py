@@ -9,6 +9,9 @@ mobilisation).
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 
 from innostate.model.codebook import (
@@ -19,11 +22,12 @@ from innostate.model.codebook import (
     OWNER,
     SOURCE,
 )
+from innostate.model.kernels import jit, weighted_total
 from innostate.model.ledger import record_flow
 from innostate.model.params import Params, per_step, steps_in
-from innostate.model.production import difficulty, market_value, progress, promised
+from innostate.model.production import difficulty, gain_constants, progress_one, promised
 from innostate.model.select import node_max, slot_index
-from innostate.model.state import Floats, Ints, State, add_projects
+from innostate.model.state import Bools, Floats, Ints, State, add_projects
 
 
 def step(state: State, params: Params, rng: np.random.Generator) -> State:
@@ -56,24 +60,36 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     _lend(state, params)
     index = slot_index(a)
     actor, node = index.actor, index.node
-    level = a.cap_level.ravel()[index.flat]
-    enterprise = IS_ENTERPRISE[a.kind[actor]]
-    multiple = np.zeros(actor.size)
     sales = a.slot_revenue.ravel()[index.flat]
-    best = node_max(a, sales, n.count)[node]
-    traction = np.divide(sales, best, out=np.zeros(actor.size), where=best > 0)
-    multiple[enterprise] = expected_multiple(
-        state,
-        params,
-        actor[enterprise],
-        node[enterprise],
-        level[enterprise],
-        traction[enterprise],
-    )
+    best = node_max(a, sales, n.count)
     hurdle, w = f.hurdle_multiple, f.guidance_policy_weight * params.regime.fund_alignment
-    private = enterprise & (a.ownership[actor] == OWNER["private"])
-    vc_share = np.where(private, _share_clearing(multiple, hurdle, f.deal_noise), 0.0)
+    policy = np.where(n.chokepoint, 1.0, n.priority / max(float(n.priority.max()), 1e-12))
     luck = rng.random((2, actor.size))  # which real firms pass: unbiased rounding
+    multiple, vc_offered = np.empty(actor.size), np.empty(actor.size)
+    hybrid, gf_offered = np.empty(actor.size), np.empty(actor.size)
+    _screen(
+        index.flat,
+        actor,
+        node,
+        a.cap_level.ravel(),
+        sales,
+        best,
+        a.kind,
+        IS_ENTERPRISE,
+        a.ownership == OWNER["private"],
+        a.weight,
+        policy,
+        luck,
+        hurdle,
+        w,
+        f.deal_noise,
+        0.5 * f.deal_noise**2,
+        multiple,
+        vc_offered,
+        hybrid,
+        gf_offered,
+        *_multiple_terms(state, params),
+    )
     _invest(
         state,
         params,
@@ -81,13 +97,10 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         SOURCE["vc"],
         f.vc_deploy_rate,
         multiple,
-        np.floor(a.weight[actor] * vc_share + luck[0]),
+        vc_offered,
         actor,
         node,
     )
-    policy = np.where(n.chokepoint, 1.0, n.priority / max(float(n.priority.max()), 1e-12))[node]
-    hybrid = (1 - w) * multiple + w * hurdle * policy
-    gf_share = _share_clearing(multiple, hurdle * (1 - w * policy), f.deal_noise)
     _invest(
         state,
         params,
@@ -95,44 +108,126 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         SOURCE["guidance_fund"],
         f.guidance_deploy_rate,
         hybrid,
-        np.floor(a.weight[actor] * np.where(enterprise & (hybrid > 0), gf_share, 0.0) + luck[1]),
+        gf_offered,
         actor,
         node,
     )
     return state
 
 
-def _share_clearing(multiple: Floats, hurdle: Floats | float, sigma: float) -> Floats:
+@jit
+def _screen(
+    flat: Ints,
+    actor: Ints,
+    node: Ints,
+    level: Floats,
+    sales: Floats,
+    best: Floats,
+    kind: Ints,
+    is_enterprise: Bools,
+    private: Bools,
+    weight: Floats,
+    policy: Floats,
+    luck: Floats,
+    hurdle: float,
+    w: float,
+    sigma: float,
+    shift: float,
+    multiple: Floats,
+    vc_offered: Floats,
+    hybrid: Floats,
+    gf_offered: Floats,
+    listed: Bools,
+    access: Floats,
+    talent: Floats,
+    difficulty: Floats,
+    frontier: Floats,
+    value_per_gain: Floats,
+    growth: Floats,
+    money: float,
+    steps: int,
+    appropriability: float,
+    deal_size: float,
+    productivity: float,
+    exponent: float,
+    floor: float,
+    catch_up_bonus: float,
+    talent_half: float,
+    dt: float,
+) -> None:
+    # every slot valued and screened by both kinds of funds in one pass (the numpy version
+    # built about thirty slot-sized temporaries a step)
+    for e in range(flat.size):
+        i, j = actor[e], node[e]
+        enterprise = is_enterprise[kind[i]]
+        m = 0.0
+        traction = sales[e] / best[j] if best[j] > 0 else 0.0
+        # a slot without sales has no traction, so its multiple is 0 whatever the gain: most
+        # slots sell nothing, and skipping them skips the production function's pow
+        if enterprise and traction > 0:
+            m = _multiple_one(
+                level[flat[e]],
+                traction,
+                0.0 if listed[i] else access[j],
+                talent[i],
+                difficulty[j],
+                frontier[j],
+                value_per_gain[j],
+                growth[j],
+                money,
+                steps,
+                appropriability,
+                deal_size,
+                productivity,
+                exponent,
+                floor,
+                catch_up_bonus,
+                talent_half,
+                dt,
+            )
+        multiple[e] = m
+        vc_share = _share_clearing(m, hurdle, sigma, shift) if enterprise and private[i] else 0.0
+        vc_offered[e] = np.floor(weight[i] * vc_share + luck[0, e])
+        h = (1 - w) * m + w * hurdle * policy[j]
+        hybrid[e] = h
+        gf_share = _share_clearing(m, hurdle * (1 - w * policy[j]), sigma, shift)
+        gf_offered[e] = np.floor(
+            weight[i] * (gf_share if enterprise and h > 0 else 0.0) + luck[1, e]
+        )
+
+
+@jit
+def _share_clearing(multiple: float, hurdle: float, sigma: float, shift: float) -> float:
     """Share of real firms whose judged multiple ``multiple * e`` clears ``hurdle``.
 
     ``e`` is mean-one lognormal with log-sigma ``sigma``, drawn per real firm,
     so the share is ``Phi((ln(multiple / hurdle) - sigma**2 / 2) / sigma)``
     (1 at a hurdle of 0, a step at ``multiple = hurdle`` when ``sigma`` is 0).
     Taking the expected share instead of one draw per row keeps the number of
-    deals independent of how many real firms a row stands for.
+    deals independent of how many real firms a row stands for. ``shift`` is
+    ``sigma**2 / 2``, computed once by the caller.
     """
-    m = np.asarray(multiple, dtype=np.float64)
-    h = np.broadcast_to(np.asarray(hurdle, dtype=np.float64), m.shape)
-    positive = (m > 0) & (h > 0)
-    ratio = np.log(np.where(positive, m, 1.0) / np.where(positive, h, 1.0))
+    if multiple <= 0:
+        return 0.0
+    if hurdle <= 0:
+        return 1.0
+    ratio = math.log(multiple / hurdle)
     if sigma > 0:
-        inside = _normal_cdf((ratio - 0.5 * sigma**2) / sigma)
-    else:
-        inside = (ratio >= 0).astype(np.float64)
-    share: Floats = np.where(m <= 0, 0.0, np.where(h <= 0, 1.0, inside))
-    return share
+        return _normal_cdf((ratio - shift) / sigma)
+    return 1.0 if ratio >= 0 else 0.0
 
 
-def _normal_cdf(x: Floats) -> Floats:
+@jit
+def _normal_cdf(x: float) -> float:
     """Standard normal distribution function (Abramowitz and Stegun 7.1.26, error < 2e-7)."""
-    z = np.abs(x) / np.sqrt(2.0)
+    z = abs(x) / math.sqrt(2.0)
     t = 1.0 / (1.0 + 0.3275911 * z)
     poly = t * (
         0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
     )
-    erf = 1.0 - poly * np.exp(-z * z)
-    cdf: Floats = 0.5 * (1.0 + np.sign(x) * erf)
-    return cdf
+    erf = 1.0 - poly * math.exp(-z * z)
+    sign = 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+    return 0.5 * (1.0 + sign * erf)
 
 
 def expected_multiple(
@@ -150,27 +245,125 @@ def expected_multiple(
     that already sell). Exits are valued the same way with the realised gain
     (evaluation). Lower appropriability means lower multiples, so fewer deals
     clear the hurdle (the seed's "IP regimes" among the institutional tools).
+    The step values every slot with the same formula in one compiled pass.
     """
+    out = np.empty(actor.size)
+    _multiples(actor, node, level, traction, out, *_multiple_terms(state, params))
+    return out
+
+
+def _multiple_terms(state: State, params: Params) -> tuple[Any, ...]:
+    """Inputs of :func:`_multiple_one` after the slot's own: actors', nodes', constants."""
     f, rp, n, a, dt = params.finance, params.rnd, state.nodes, state.actors, state.dt
     steps = steps_in(f.deal_duration_years, dt)
-    count = actor.size
-    open_to = np.where(a.entity_listed[actor], 0.0, n.access[node])
-    per_step_gain = progress(
-        rp,
+    # market_value (production) per level of gain, and the market's growth over the deal
+    open_sales = n.market_size * (1.0 - n.domestic_share)
+    return (
+        a.entity_listed,
+        n.access,
+        a.talent,
+        difficulty(state, rp),
+        n.frontier,
+        f.exit_multiple * open_sales,
+        (1.0 + n.market_growth) ** (steps * dt),
+        f.deal_size / steps,
+        steps,
+        params.regime.ip_appropriability,
+        f.deal_size,
+        *gain_constants(rp),
         dt,
-        np.full(count, f.deal_size / steps),
-        difficulty(state, rp)[node],
-        level,
-        n.frontier[node],
-        a.talent[actor],
-        np.ones(count),
-        open_to,
-        np.ones(count),
     )
-    growth = (1.0 + n.market_growth[node]) ** (steps * dt)
-    value = market_value(state, params, node, per_step_gain * steps) * growth * traction
-    multiple: Floats = params.regime.ip_appropriability * value / f.deal_size
-    return multiple
+
+
+@jit
+def _multiples(
+    actor: Ints,
+    node: Ints,
+    level: Floats,
+    traction: Floats,
+    out: Floats,
+    listed: Bools,
+    access: Floats,
+    talent: Floats,
+    difficulty: Floats,
+    frontier: Floats,
+    value_per_gain: Floats,
+    growth: Floats,
+    money: float,
+    steps: int,
+    appropriability: float,
+    deal_size: float,
+    productivity: float,
+    exponent: float,
+    floor: float,
+    catch_up_bonus: float,
+    talent_half: float,
+    dt: float,
+) -> None:
+    for e in range(actor.size):
+        i, j = actor[e], node[e]
+        out[e] = _multiple_one(
+            level[e],
+            traction[e],
+            0.0 if listed[i] else access[j],
+            talent[i],
+            difficulty[j],
+            frontier[j],
+            value_per_gain[j],
+            growth[j],
+            money,
+            steps,
+            appropriability,
+            deal_size,
+            productivity,
+            exponent,
+            floor,
+            catch_up_bonus,
+            talent_half,
+            dt,
+        )
+
+
+@jit
+def _multiple_one(
+    level: float,
+    traction: float,
+    access: float,
+    talent: float,
+    difficulty: float,
+    frontier: float,
+    value_per_gain: float,
+    growth: float,
+    money: float,
+    steps: int,
+    appropriability: float,
+    deal_size: float,
+    productivity: float,
+    exponent: float,
+    floor: float,
+    catch_up_bonus: float,
+    talent_half: float,
+    dt: float,
+) -> float:
+    """:func:`expected_multiple` of one slot (compiled; the one place it is written)."""
+    per_step_gain = progress_one(
+        money,
+        difficulty,
+        level,
+        frontier,
+        talent,
+        1.0,
+        access,
+        1.0,
+        productivity,
+        exponent,
+        floor,
+        catch_up_bonus,
+        talent_half,
+        dt,
+    )
+    value = value_per_gain * (per_step_gain * steps) / frontier * growth * traction
+    return appropriability * value / deal_size
 
 
 def _invest(
@@ -200,7 +393,7 @@ def _invest(
     if funds.size == 0 or candidates.size == 0:
         return
     deployable = a.cash[funds] * per_step(rate_per_year, state.dt)  # per real fund
-    total = float(np.dot(deployable, a.weight[funds]))
+    total = weighted_total(deployable, a.weight[funds])
     deals = np.floor(total / f.deal_size)
     if deals < 1:
         return
@@ -277,7 +470,7 @@ def _coinvest(state: State, params: Params) -> None:
     ratio = f.guidance_coinvest * params.regime.fund_alignment
     if funds.size == 0 or rows.size == 0 or ratio <= 0:
         return
-    capital = float(np.dot(a.cash[funds], a.weight[funds]))
+    capital = weighted_total(a.cash[funds], a.weight[funds])
     wanted = ratio * pr.funding[rows, SOURCE["central"]] * pr.weight[rows]
     equity = wanted * min(1.0, capital / max(float(wanted.sum()), 1e-12))
     a.cash[funds] -= a.cash[funds] * (float(equity.sum()) / capital)
@@ -300,7 +493,7 @@ def _lend(state: State, params: Params) -> None:
     if banks.size == 0 or rows.size == 0:
         return
     central = pr.funding[rows, SOURCE["central"]]
-    capital = float(np.dot(a.cash[banks], a.weight[banks]))
+    capital = weighted_total(a.cash[banks], a.weight[banks])
     if capital <= 0:
         return
     wanted = f.bank_leverage * central * pr.weight[rows]

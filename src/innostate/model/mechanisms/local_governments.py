@@ -139,9 +139,15 @@ def _local_leads(state: State, region: Ints, node: Ints) -> Ints:
     performer = IS_PERFORMER[a.kind[actor]]
     best = best_per_node(a.region[actor] * j + slot_node, level, performer, regions * j)
     lead = np.where(best[region * j + node] >= 0, actor[np.maximum(best[region * j + node], 0)], -1)
-    firms = np.flatnonzero(IS_ENTERPRISE[a.kind])
-    firms = firms[np.lexsort((-a.size[firms], a.region[firms]))]  # by region, largest first
-    largest = np.full(regions, -1, dtype=np.int64)
-    has, first = np.unique(a.region[firms], return_index=True)
-    largest[has] = firms[first]
+
+    def largest_firms() -> Ints:
+        firms = np.flatnonzero(IS_ENTERPRISE[a.kind])
+        firms = firms[np.lexsort((-a.size[firms], a.region[firms]))]  # by region, largest first
+        largest = np.full(regions, -1, dtype=np.int64)
+        has, first = np.unique(a.region[firms], return_index=True)
+        largest[has] = firms[first]
+        return largest
+
+    # sizes and regions never change: sort the firms once a run, not at every call round
+    largest = a.derived("local_governments.largest_firm", largest_firms)
     return np.where(lead >= 0, lead, largest[region])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from innostate.model.codebook import KIND, STATUS
+from innostate.model.kernels import weighted_total
 from innostate.model.params import Params, per_step
 from innostate.model.state import State
 
@@ -63,7 +64,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     hired = tp.hire_share * newcomers if demand.sum() > 0 else 0.0
     if hired:
         a.talent += hired * demand / demand.sum() / a.weight
-    staff = float(np.dot(a.talent, a.weight))
+    staff = weighted_total(a.talent, a.weight)
     if staff > 0:
         a.talent += (newcomers - hired) * a.talent / staff
     return state

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from innostate.model.codebook import KIND, SOURCE
+from innostate.model.kernels import weighted_total
 from innostate.model.ledger import pay, receive
 from innostate.model.params import Params, TopLevelDesignParams
 from innostate.model.production import throttle
@@ -103,7 +104,7 @@ def _envelope_response(state: State, p: TopLevelDesignParams) -> None:
     area_weight = state.schedule.area_weight[n.area]
     shortfall = np.clip((n.requirement - n.domestic_level) / n.requirement, 0.0, 1.0)
     total = float(area_weight.sum())
-    gap = float(np.dot(area_weight, shortfall * n.chokepoint)) / total if total > 0 else 0.0
+    gap = weighted_total(area_weight, shortfall * n.chokepoint) / total if total > 0 else 0.0
     extra = p.envelope_response * gap * float(state.schedule.budgets[state.step, SOURCE["central"]])
     state.ledger.central_pool += extra
     receive(state, extra)
