@@ -6,7 +6,8 @@ Three methods, each a SALib sampler and its analysis:
   the ranges, ``trajectories * (D + 1)`` samples for D parameters. Cheap
   screening: ``mu_star`` (mean absolute effect, with a 95% bootstrap interval)
   ranks the inputs, ``sigma`` (spread of the effects) flags non-linearity or
-  interactions. The ranking is qualitative; the sizes are in the output's unit.
+  interactions. The ranking is qualitative; the sizes are the output's change,
+  in its unit, over an input's whole range (SALib scales every range to 0-1).
 - ``sobol`` (variance decomposition, Saltelli's scheme): ``samples`` N must be a
   power of two; ``N * (D + 2)`` samples. ``S1`` is the share of the output's
   variance due to one input alone, ``ST`` that share with all its interactions.
