@@ -200,6 +200,41 @@ def _with_progress(job: Callable[[Tick | None], T], quiet: bool, label: str = "s
         return job(tick)
 
 
+def _run_ensemble(job: Callable[[Tick | None], T], quiet: bool, folder: Path | None) -> T:
+    """Run an ensemble (compare, sweep, sensitivity) with a progress bar.
+
+    Damaged stored runs are reported and run again; every way the runs can stop
+    (store refused, backend missing, a worker killed, Ctrl-C) ends with a message
+    saying what was kept in ``folder`` and how to go on.
+    """
+    from innostate.experiments.backends import WorkerDied
+    from innostate.experiments.design import BackendUnavailable
+    from innostate.experiments.ensemble import Interrupted, WorkerMismatch
+
+    try:
+        with warnings.catch_warnings():  # damaged records: say so, then run them again
+            warnings.simplefilter("always", DamagedRecordWarning)
+            warnings.showwarning = _show_warning
+            return _with_progress(job, quiet, label="runs")
+    except (StoreError, BackendUnavailable, WorkerMismatch) as exc:
+        raise _refuse(exc) from None
+    except WorkerDied as exc:
+        err.print(
+            f"[bold red]Stopped:[/] {exc}. The finished runs are saved in {folder}/runs. "
+            "Fix: run the same command again with fewer --workers (each holds one run in "
+            "memory) or a smaller --scale.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=1) from None
+    except Interrupted as exc:
+        err.print(
+            f"Interrupted: {exc.done} of {exc.total} runs are saved in {exc.folder}. "
+            "Run the same command again to resume.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=130) from None
+
+
 def _headline(summary: dict[str, Any], title: str) -> None:
     table = Table(title=title)  # names the containment, scale and settings too
     table.add_column("indicator")
@@ -444,8 +479,6 @@ def compare(
     kept in OUT/runs with the key of their inputs: run the same command again
     to resume; runs made from other inputs are refused (or recomputed with --fresh).
     """
-    from innostate.experiments.backends import WorkerDied
-    from innostate.experiments.compare import Interrupted
     from innostate.experiments.compare import compare as run_grid
     from innostate.experiments.run import resolve
     from innostate.scenario.load import load_scenario, rescale
@@ -456,44 +489,24 @@ def compare(
         loaded = rescale(load_scenario(scenario), scale)
         inputs = resolve(loaded, seed=seed, settings=_settings(settings or [], loaded))
         folder = out_dir or Path("runs") / inputs.folder_name("compare")
-        with warnings.catch_warnings():  # damaged records: say so, then run them again
-            warnings.simplefilter("always", DamagedRecordWarning)
-            warnings.showwarning = _show_warning
-            result = _with_progress(
-                lambda tick: run_grid(
-                    inputs.scenario,
-                    names,
-                    timelines,
-                    replicates,
-                    inputs.seed,
-                    folder,
-                    workers=workers,
-                    on_run=tick,
-                    settings=inputs.settings,
-                    fresh=fresh,
-                ),
-                quiet,
-                label="runs",
-            )
+        result = _run_ensemble(
+            lambda tick: run_grid(
+                inputs.scenario,
+                names,
+                timelines,
+                replicates,
+                inputs.seed,
+                folder,
+                workers=workers,
+                on_run=tick,
+                settings=inputs.settings,
+                fresh=fresh,
+            ),
+            quiet,
+            folder,
+        )
     except ScenarioError as exc:
         raise _fail(exc) from None
-    except StoreError as exc:
-        raise _refuse(exc) from None
-    except WorkerDied as exc:
-        err.print(
-            f"[bold red]Stopped:[/] {exc}. The finished runs are saved in {folder / 'runs'}. "
-            "Fix: run the same command again with fewer --workers (each holds one run in "
-            "memory) or a smaller --scale.",
-            soft_wrap=True,
-        )
-        raise typer.Exit(code=1) from None
-    except Interrupted as exc:
-        err.print(
-            f"Interrupted: {exc.done} of {exc.total} runs are saved in {exc.folder}. "
-            "Run the same command again to resume.",
-            soft_wrap=True,
-        )
-        raise typer.Exit(code=130) from None
     for line in result.reading:
         out.print(f"- {line}", soft_wrap=True, highlight=False, markup=False)
     if not no_report:
@@ -562,10 +575,8 @@ def sweep(
     """
     import time
 
-    from innostate.experiments.backends import WorkerDied
-    from innostate.experiments.design import BackendUnavailable, build_design
+    from innostate.experiments.design import build_design
     from innostate.experiments.design import sweep as run_sweep
-    from innostate.experiments.ensemble import Interrupted, WorkerMismatch
     from innostate.experiments.run import resolve
     from innostate.experiments.store import digest
     from innostate.scenario.load import load_scenario, rescale
@@ -580,45 +591,25 @@ def sweep(
             base = inputs.folder_name("sweep")  # and a short hash of the design
             folder = Path("runs") / f"{base}-{digest(table.to_json())[:8]}"
         started = time.monotonic()
-        with warnings.catch_warnings():  # damaged records: say so, then run them again
-            warnings.simplefilter("always", DamagedRecordWarning)
-            warnings.showwarning = _show_warning
-            result = _with_progress(
-                lambda tick: run_sweep(
-                    table,
-                    inputs.scenario,
-                    replicates,
-                    workers,
-                    backend,
-                    folder,
-                    inputs.seed,
-                    on_progress=tick,
-                    settings=inputs.settings,
-                    fresh=fresh,
-                    source=design if design not in ("factorial", "lhs") else "--param",
-                ),
-                quiet,
-                label="runs",
-            )
+        result = _run_ensemble(
+            lambda tick: run_sweep(
+                table,
+                inputs.scenario,
+                replicates,
+                workers,
+                backend,
+                folder,
+                inputs.seed,
+                on_progress=tick,
+                settings=inputs.settings,
+                fresh=fresh,
+                source=design if design not in ("factorial", "lhs") else "--param",
+            ),
+            quiet,
+            folder,
+        )
     except ScenarioError as exc:
         raise _fail(exc) from None
-    except (StoreError, BackendUnavailable, WorkerMismatch) as exc:
-        raise _refuse(exc) from None
-    except WorkerDied as exc:
-        err.print(
-            f"[bold red]Stopped:[/] {exc}. The finished runs are saved in {folder}/runs. "
-            "Fix: run the same command again with fewer --workers (each holds one run in "
-            "memory) or a smaller --scale.",
-            soft_wrap=True,
-        )
-        raise typer.Exit(code=1) from None
-    except Interrupted as exc:
-        err.print(
-            f"Interrupted: {exc.done} of {exc.total} runs are saved in {exc.folder}. "
-            "Run the same command again to resume.",
-            soft_wrap=True,
-        )
-        raise typer.Exit(code=130) from None
     _sweep_summary(result, time.monotonic() - started)
     out.print(f"Wrote the sweep of {len(result.runs)} runs to [bold]{folder}[/]")
 
@@ -734,9 +725,6 @@ def sensitivity(
     """
     import time
 
-    from innostate.experiments.backends import WorkerDied
-    from innostate.experiments.design import BackendUnavailable
-    from innostate.experiments.ensemble import Interrupted
     from innostate.experiments.gsa import run_count
     from innostate.experiments.gsa import sensitivity as analyse
     from innostate.experiments.run import resolve
@@ -764,50 +752,31 @@ def sensitivity(
             highlight=False,
         )
         started = time.monotonic()
-        with warnings.catch_warnings():  # damaged records: say so, then run them again
-            warnings.simplefilter("always", DamagedRecordWarning)
-            warnings.showwarning = _show_warning
-            indices = _with_progress(
-                lambda tick: analyse(
-                    inputs.scenario,
-                    ranges,
-                    names,
-                    method,
-                    replicates,
-                    samples,
-                    trajectories,
-                    levels,
-                    regime=regime,
-                    containment=containment,
-                    settings=inputs.settings,
-                    root_seed=inputs.seed,
-                    workers=workers,
-                    out=folder,
-                    on_run=tick,
-                    backend=backend,
-                    fresh=fresh,
-                ),
-                quiet,
-                label="runs",
-            )
+        indices = _run_ensemble(
+            lambda tick: analyse(
+                inputs.scenario,
+                ranges,
+                names,
+                method,
+                replicates,
+                samples,
+                trajectories,
+                levels,
+                regime=regime,
+                containment=containment,
+                settings=inputs.settings,
+                root_seed=inputs.seed,
+                workers=workers,
+                out=folder,
+                on_run=tick,
+                backend=backend,
+                fresh=fresh,
+            ),
+            quiet,
+            folder,
+        )
     except ScenarioError as exc:
         raise _fail(exc) from None
-    except (StoreError, BackendUnavailable) as exc:
-        raise _refuse(exc) from None
-    except WorkerDied as exc:
-        err.print(
-            f"[bold red]Stopped:[/] {exc}. The finished runs are saved in {folder}/runs. "
-            "Fix: run the same command again with fewer --workers or a smaller --scale.",
-            soft_wrap=True,
-        )
-        raise typer.Exit(code=1) from None
-    except Interrupted as exc:
-        err.print(
-            f"Interrupted: {exc.done} of {exc.total} runs are saved in {exc.folder}. "
-            "Run the same command again to resume.",
-            soft_wrap=True,
-        )
-        raise typer.Exit(code=130) from None
     _indices_tables(indices, method)
     if not no_report:
         from innostate.interfaces.report import write_sensitivity_report
