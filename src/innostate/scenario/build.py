@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,7 +39,104 @@ from innostate.scenario.schema import (
 )
 from innostate.scenario.validate import rd_base
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 MAX_MEMBERS = 8  # width of the members column; consortia.max_members may use fewer
+
+
+class Labels(Sequence[str]):
+    """Actor ids or names: the named actors' own, then each population's numbered ones.
+
+    Behaves as the list of every label (indexing, slicing, ``index``, iteration)
+    without holding one: a national world has about 500,000 synthetic actors, and
+    making their strings took a fifth of the build. A population's rows are
+    labelled ``head + str(i + first)`` for ``i`` from 0 to its row count; a label
+    is made when asked for, and :meth:`to_arrow` makes all of them in Arrow.
+    """
+
+    def __init__(self, named: list[str], blocks: list[tuple[str, int, int]]) -> None:
+        self.named = named
+        self.blocks = blocks  # (head, first number, rows) per population, in row order
+        self._position = {label: i for i, label in reversed(list(enumerate(named)))}
+        self._length = len(named) + sum(rows for _, _, rows in blocks)
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self._length))]
+        i = int(i)  # numpy integers too
+        if i < 0:
+            i += self._length
+        if not 0 <= i < self._length:
+            raise IndexError("label index out of range")
+        if i < len(self.named):
+            return self.named[i]
+        i -= len(self.named)
+        for head, first, rows in self.blocks:
+            if i < rows:
+                return f"{head}{i + first}"
+            i -= rows
+        raise AssertionError("unreachable")
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.named
+        for head, first, rows in self.blocks:
+            yield from (f"{head}{i}" for i in range(first, first + rows))
+
+    def __contains__(self, label: object) -> bool:
+        try:
+            self.index(label)
+        except ValueError:
+            return False
+        return True
+
+    def index(self, label: Any, start: int = 0, stop: int | None = None) -> int:
+        """Position of the first ``label`` (as ``list.index``), found without a scan."""
+        if start != 0 or stop is not None:
+            return list(self).index(label, start, self._length if stop is None else stop)
+        if label in self._position:
+            return self._position[label]
+        offset = len(self.named)
+        for head, first, rows in self.blocks if isinstance(label, str) else []:
+            number = label[len(head) :]
+            # only the canonical decimal form: "x-07" or "x-+7" is no label
+            if label.startswith(head) and number.isdecimal() and number == str(int(number)):
+                if 0 <= int(number) - first < rows:
+                    return offset + int(number) - first
+            offset += rows
+        raise ValueError(f"{label!r} is not an actor label")
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Labels):
+            return self.named == other.named and self.blocks == other.blocks
+        if isinstance(other, list):
+            return len(other) == self._length and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Labels({self._length} labels: {self[:3]}...)"
+
+    def to_arrow(self) -> pa.LargeStringArray:
+        """All labels as one Arrow string array, numbered ones formatted by Arrow."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        text = pa.large_string()
+        parts = [pa.array(self.named, type=text)]
+        for head, first, rows in self.blocks:
+            numbers = pc.cast(pa.array(np.arange(first, first + rows)), text)
+            parts.append(pc.binary_join_element_wise(pa.scalar(head, text), numbers, pa.scalar("", text)))
+        joined: pa.LargeStringArray = pa.concat_arrays(parts)
+        return joined
 
 
 @dataclass
@@ -53,8 +151,8 @@ class World:
     node_ids: list[str]
     area_ids: list[str]
     region_ids: list[str]
-    actor_ids: list[str]  # named actors' ids, synthetic ones generated
-    actor_names: list[str]
+    actor_ids: Labels  # named actors' ids, synthetic ones numbered
+    actor_names: Labels
     event_ids: list[str]
     named_count: int
 
@@ -250,19 +348,20 @@ def _actors(
     area_ids: list[str],
     region_ids: list[str],
     rng: np.random.Generator,
-) -> tuple[Actors, list[str], list[str]]:
+) -> tuple[Actors, Labels, Labels]:
     k = _slots(s)
     parts = [_named(s, node_ids, region_ids, k)]
-    ids = [a.id for a in s.actors]
-    names = [a.name for a in s.actors]
+    id_blocks, name_blocks = [], []
     for number, pop in enumerate(s.populations):
         count = population_rows(s, pop)
         if count == 0:
             continue
         parts.append(_population(s, pop, count, node_ids, area_ids, region_ids, k, rng))
         prefix = pop.name_prefix or pop.kind
-        ids.extend(f"{prefix}-{number}-{i}" for i in range(count))
-        names.extend(f"{prefix} {i + 1}" for i in range(count))
+        id_blocks.append((f"{prefix}-{number}-", 0, count))  # private_firm-0-17
+        name_blocks.append((f"{prefix} ", 1, count))  # private_firm 18
+    ids = Labels([a.id for a in s.actors], id_blocks)
+    names = Labels([a.name for a in s.actors], name_blocks)
     merged = {field: np.concatenate([p[field] for p in parts]) for field in parts[0]}
     actors = Actors(
         kind=merged["kind"],
@@ -349,35 +448,75 @@ def gumbel_top_k(rng: np.random.Generator, log_weight: Floats, rows: int, k: int
     """
     saved = rng.bit_generator.state
     uniform = rng.random((rows, log_weight.size))
-    if not uniform.all():  # numpy's gumbel redraws u == 0 (odds 2**-53): let it do so
+    # the distinct weights: a uniform too small to enter the top k is skipped by comparing
+    # it with a bound per weight, without the two logarithms of its Gumbel key
+    levels, level_of = np.unique(log_weight, return_inverse=True)
+    out = np.empty((rows, k), dtype=np.int64)
+    if not _gumbel_top_k(uniform, log_weight, levels, level_of.astype(np.int64), out):
+        # a uniform of exactly 0 (odds 2**-53): numpy's gumbel redraws it, so let it do so
         rng.bit_generator.state = saved
         keys = log_weight + rng.gumbel(size=(rows, log_weight.size))
         return np.sort(np.argpartition(-keys, k - 1, axis=1)[:, :k], axis=1)
-    out = np.empty((rows, k), dtype=np.int64)
-    _gumbel_top_k(uniform, log_weight, out)
     return out
 
 
+# Margins of the skip test in _gumbel_top_k, far above the rounding of the key (a few
+# 1e-14 for keys below 100 in size) and of the bound (a few 1e-16), so that no uniform
+# whose computed key would enter the top k is ever skipped.
+KEY_MARGIN = 1e-9
+BOUND_MARGIN = 1e-12
+
+
 @jit
-def _gumbel_top_k(uniform: Floats, log_weight: Floats, out: Ints) -> None:
+def _gumbel_top_k(
+    uniform: Floats, log_weight: Floats, levels: Floats, level_of: Ints, out: Ints
+) -> bool:
+    """Fill ``out`` with each row's top ``k`` nodes, ascending; False when a uniform is 0.
+
+    A node's key is ``log_weight + (0 - log(-log(t)))`` with ``t = 1 - u``, computed
+    exactly as before for the first ``k`` nodes of a row and for any node that may
+    beat the row's current k-th key ``low``. The key exceeds ``low`` only when ``t >
+    exp(-exp(log_weight - low))`` (the key grows with ``t``), so a node whose ``t`` is
+    below that bound (less margins) cannot enter and is skipped. The bound is the same
+    for every node of one weight: it is computed per distinct weight, again only when
+    ``low`` has changed since, so most uniforms cost one comparison instead of two logs.
+    Which nodes enter, and in which order, is unchanged.
+    """
     k = out.shape[1]
     key = np.empty(k)
+    bound = np.empty(levels.size)
+    stamp = np.full(levels.size, -1, dtype=np.int64)
+    version = 0
     for r in range(uniform.shape[0]):
-        filled = 0
+        version += 1
+        low = 0
         for j in range(log_weight.size):
-            value = log_weight[j] + (0.0 - 1.0 * math.log(-math.log(1.0 - uniform[r, j])))
-            if filled < k:
-                out[r, filled] = j
-                key[filled] = value
-                filled += 1
+            u = uniform[r, j]
+            if u == 0.0:
+                return False
+            t = 1.0 - u
+            if j >= k:
+                level = level_of[j]
+                if stamp[level] != version:
+                    bound[level] = math.exp(-math.exp(levels[level] - (key[low] - KEY_MARGIN)))
+                    stamp[level] = version
+                if t <= bound[level] - BOUND_MARGIN:
+                    continue
+            value = log_weight[j] + (0.0 - 1.0 * math.log(-math.log(t)))
+            if j < k:
+                out[r, j] = j
+                key[j] = value
+            elif value > key[low]:
+                out[r, low] = j
+                key[low] = value
             else:
+                continue
+            if j >= k - 1:  # the k-th key changed: bounds of this row are stale
+                version += 1
                 low = 0
                 for q in range(1, k):
                     if key[q] < key[low]:
                         low = q
-                if value > key[low]:
-                    out[r, low] = j
-                    key[low] = value
         for q in range(1, k):  # k is a handful: insertion sort, no per-row sort call
             node = out[r, q]
             p = q - 1
@@ -385,6 +524,7 @@ def _gumbel_top_k(uniform: Floats, log_weight: Floats, out: Ints) -> None:
                 out[r, p + 1] = out[r, p]
                 p -= 1
             out[r, p + 1] = node
+    return True
 
 
 def population_sizes(
@@ -551,7 +691,7 @@ def budget_path(
 
 
 def _schedule(
-    s: Scenario, node_ids: list[str], actor_ids: list[str], area_ids: list[str]
+    s: Scenario, node_ids: list[str], actor_ids: Labels, area_ids: list[str]
 ) -> tuple[Schedule, list[str]]:
     cal = s.calendar
     steps = step_count(cal.start, cal.end, cal.steps_per_year)
