@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from innostate._version import __version__
 from innostate.model import engine, metrics
@@ -28,7 +29,7 @@ from innostate.model.codebook import (
 )
 from innostate.model.metrics import self_reliance
 from innostate.model.records import NODE_COLUMNS, Records
-from innostate.scenario.build import Labels, World, build
+from innostate.scenario.build import World, build
 from innostate.scenario.calendar import parse_month, step_label
 from innostate.scenario.errors import ScenarioError
 from innostate.scenario.load import load_scenario, rescale
@@ -416,7 +417,8 @@ def tables(world: World, rec: Records) -> Result:
     )
     areas = _areas(world, rec, labels, year)
     flows = _flows(rec, labels)
-    projects = _projects(world)
+    ids, names = world.actor_ids.to_arrow(), world.actor_names.to_arrow()
+    projects = _projects(world, ids, names)
     breakthroughs = _breakthroughs(world, rec, labels, projects)
     events = _events(world, labels)
     ledger = pd.DataFrame(
@@ -438,8 +440,8 @@ def tables(world: World, rec: Records) -> Result:
     a = s.actors
     actors = pd.DataFrame(
         {
-            "actor": strings(world.actor_ids),
-            "name": strings(world.actor_names),
+            "actor": strings(ids),
+            "name": strings(names),
             "kind": code_names(ACTOR_KINDS, a.kind),
             "region": code_names(world.region_ids, a.region),
             "ownership": code_names(OWNERSHIPS, a.ownership),
@@ -456,10 +458,10 @@ def tables(world: World, rec: Records) -> Result:
     return Result(nodes, areas, flows, projects, events, breakthroughs, ledger, actors, summary)
 
 
-def strings(labels: Labels) -> pd.api.extensions.ExtensionArray:
-    """Actor labels as a pandas string column, made in Arrow (no Python string each)."""
+def strings(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """Arrow strings as a pandas string column (the same dtype as from a list of str)."""
     column: pd.api.extensions.ExtensionArray = pd.array(
-        labels.to_arrow(), dtype=pd.StringDtype(na_value=np.nan)
+        values, dtype=pd.StringDtype(na_value=np.nan)
     )
     return column
 
@@ -523,15 +525,19 @@ def _flows(rec: Records, labels: list[str]) -> pd.DataFrame:
     )
 
 
-def _projects(world: World) -> pd.DataFrame:
+def _projects(world: World, ids: pa.Array, names: pa.Array) -> pd.DataFrame:
     pr, a = world.state.projects, world.state.actors
     n = pr.count
-    # look up only the actors that lead or join projects: turning all (about 500,000) ids and
-    # names into numpy string arrays took most of the table time at national scale
-    ids, names = world.actor_ids, world.actor_names
+    # ids and names of leads and members taken from the actors' Arrow columns: no Python
+    # string per actor (about 500,000 at national scale) or per project
     members = pr.members[:n]
-    member_ids = [";".join([ids[i] for i in m if i >= 0]) for m in members.tolist()]
-    leads = pr.lead[:n].tolist()
+    joined = members >= 0
+    offsets = np.concatenate([[0], np.cumsum(joined.sum(axis=1))]).astype(np.int64)
+    member_ids = pc.binary_join(
+        pa.LargeListArray.from_arrays(offsets, ids.take(members[joined])),
+        pa.scalar(";", pa.large_string()),
+    )
+    leads = pr.lead[:n]
     cut = pr.status[:n] == STATUSES.index("cut")
     table = pd.DataFrame(
         {
@@ -539,11 +545,11 @@ def _projects(world: World) -> pd.DataFrame:
             "node": np.array(world.node_ids)[pr.node[:n]],
             "area": np.array(world.area_ids)[world.state.nodes.area[pr.node[:n]]],
             "instrument": np.array(INSTRUMENTS)[pr.instrument[:n]],
-            "lead": [ids[i] for i in leads],
-            "lead_name": [names[i] for i in leads],
+            "lead": strings(ids.take(leads)),
+            "lead_name": strings(names.take(leads)),
             "lead_kind": np.array(ACTOR_KINDS)[a.kind[pr.lead[:n]]],
             "lead_named": pr.lead[:n] < world.named_count,
-            "members": member_ids,
+            "members": strings(member_ids),
             "member_count": (members >= 0).sum(axis=1),
             "status": np.array(STATUSES)[pr.status[:n]],
             "start": pr.start[:n],
