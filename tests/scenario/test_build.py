@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from innostate.scenario.build import budget_path, build, population_talent, rd_performers
+from innostate.scenario.build import (
+    Labels,
+    budget_path,
+    build,
+    gumbel_top_k,
+    population_talent,
+    rd_performers,
+)
 from innostate.scenario.calendar import step_index, step_label
 from innostate.scenario.load import load_scenario
 from innostate.scenario.schema import Budget, Population
@@ -59,3 +66,37 @@ def test_population_researchers_go_to_performers_and_keep_their_total():
     assert np.array_equal(population_talent(everyone, size, weight), 50.0 * size)
     nobody = pop.model_copy(update={"rd_performer_share": 0.0})
     assert not population_talent(nobody, size, weight).any()
+
+
+@pytest.mark.parametrize("case", range(12))
+def test_gumbel_top_k_picks_what_numpy_gumbel_keys_pick(case):
+    """The compiled loop, skipping uniforms that cannot enter, picks the nodes of the
+    plain formulation: the k largest of log_weight + rng.gumbel(), from the same stream."""
+    setup = np.random.default_rng(case)
+    j = int(setup.integers(2, 60))
+    k = int(setup.integers(1, min(j, 5) + 1))
+    if case % 3 == 0:  # few distinct weights, as from a scenario's market sizes
+        log_weight = np.log(setup.choice([3.0, 12.0, 40.0, 120.0, 400.0], j))
+    else:
+        log_weight = setup.normal(0.0, 1.0 + case, j)
+    if case % 2 == 0:  # nodes outside a population's areas
+        ok = setup.random(j) < 0.5
+        ok[setup.permutation(j)[:k]] = True
+        log_weight = np.where(ok, log_weight, -np.inf)
+    picked = gumbel_top_k(np.random.default_rng(case), log_weight, 2000, k)
+    keys = log_weight + np.random.default_rng(case).gumbel(size=(2000, j))
+    expected = np.sort(np.argsort(-keys, axis=1, kind="stable")[:, :k], axis=1)
+    assert np.array_equal(picked, expected)
+
+
+def test_labels_behave_as_the_list_of_every_label():
+    labels = Labels(["a", "x 1", "a"], [("x ", 1, 3), ("y-1-", 0, 2), ("x ", 1, 2)])
+    full = ["a", "x 1", "a", "x 1", "x 2", "x 3", "y-1-0", "y-1-1", "x 1", "x 2"]
+    assert list(labels) == full and len(labels) == len(full) and labels == full
+    assert [labels[i] for i in range(-len(full), len(full))] == full + full
+    assert labels[1:8:3] == full[1:8:3] and labels[np.int64(6)] == "y-1-0"
+    assert all(labels.index(label) == full.index(label) for label in full)
+    assert all(label not in labels for label in ["x 0", "x 4", "x 01", "y-1-2", "y-1-", 3])
+    assert labels.to_arrow().to_pylist() == full
+    with pytest.raises(IndexError):
+        labels[len(full)]

@@ -117,7 +117,7 @@ class Labels(Sequence[str]):
         if isinstance(other, Labels):
             return self.named == other.named and self.blocks == other.blocks
         if isinstance(other, list):
-            return len(other) == self._length and all(a == b for a, b in zip(self, other))
+            return len(other) == self._length and list(self) == other
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
@@ -134,7 +134,9 @@ class Labels(Sequence[str]):
         parts = [pa.array(self.named, type=text)]
         for head, first, rows in self.blocks:
             numbers = pc.cast(pa.array(np.arange(first, first + rows)), text)
-            parts.append(pc.binary_join_element_wise(pa.scalar(head, text), numbers, pa.scalar("", text)))
+            parts.append(
+                pc.binary_join_element_wise(pa.scalar(head, text), numbers, pa.scalar("", text))
+            )
         joined: pa.LargeStringArray = pa.concat_arrays(parts)
         return joined
 
