@@ -28,8 +28,6 @@ from innostate.model.production import (
     yearly_gain,
 )
 from innostate.model.select import (
-    best_holders,
-    best_levels,
     ensure_slot,
     slot_index,
     team_levels,
@@ -61,22 +59,23 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     # everything below works on the slot entries (the used slots, in flat order), not on the
     # (N, K) table: no table-sized temporaries; new leads got their slots just above
     index = slot_index(a)
+    level = a.cap_level.ravel()  # a view: the table is contiguous
     entry_p = np.searchsorted(index.flat, key_p)
     weighted_p = money_p * factor_p
     pooled = np.zeros(index.flat.size)
     pooled_weighted = np.zeros(index.flat.size)
     _pool(entry_p, money_p, weighted_p, pooled, pooled_weighted)  # projects first, then
     _own_contributions(state, params, pooled, pooled_weighted)  # firms' own R&D
-    used = np.flatnonzero(pooled > 0)
 
     d_eff = difficulty(state, rp)
-    realised = np.zeros(index.flat.size)
-    _progress_step(
-        used,
+    before_p = level[key_p]
+    funded = _count_funded(pooled)
+    idle = np.empty(index.flat.size - funded, dtype=np.int64)
+    n_idle = _progress_step(
         index.flat,
         index.actor,
         index.node,
-        a.cap_level.ravel(),  # a view: the table is contiguous
+        level,
         pooled,
         pooled_weighted,
         d_eff,
@@ -84,18 +83,19 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         n.access,
         a.talent,
         a.entity_listed,
-        rng.standard_normal(used.size),  # lognormal noise (production.noise), exp in the loop
+        rng.standard_normal(funded),  # lognormal noise (production.noise), exp in the loop
         *noise_parameters(rp, state.dt),
-        realised,
         *gain_constants(rp),
         state.dt,
         rp.frontier_brake,
         rp.beyond_decay,
+        idle,
     )
     if rows.size:
+        after_p = level[key_p]
         total = pooled_weighted[entry_p]
         share = np.divide(weighted_p, total, out=np.zeros(rows.size), where=total > 0)
-        state.projects.progress[rows] += realised[entry_p] * share
+        state.projects.progress[rows] += (after_p - before_p) * share
         # what the pooled money buys a fully able team, shared by money: reviews judge a
         # project against it, so splitting money does not change the verdict, while a
         # project whose team works better (throttle, efficiency) than its lead's other
@@ -103,13 +103,11 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         ideal = yearly_gain(rp, pooled[entry_p] / state.dt, d_eff[node_p]) * state.dt
         money_share = money_p / pooled[entry_p]
         state.projects.expected[rows] += params.programmes.ambition * ideal * money_share
-        _spillover(state, rp, rows, a.cap_level.ravel()[key_p])
-    _depreciate(state, rp, pooled)
+        _spillover(state, rp, rows, after_p)
+    _depreciate(state, rp, idle[:n_idle])
     n.knowledge *= (1 - rp.knowledge_decay) ** state.dt
     n.services *= (1 - rp.services_decay) ** state.dt
-    _transfer(state, rp)
-    _clamp(index.flat, a.cap_level.ravel())
-    update_levels(state)
+    _settle(state, per_step(rp.transfer_rate, state.dt))
     return state
 
 
@@ -124,8 +122,17 @@ def _pool(
 
 
 @jit
+def _count_funded(pooled: Floats) -> int:
+    # the slots the production function runs on, counted before their noise is drawn
+    count = 0
+    for e in range(pooled.size):
+        if pooled[e] > 0:
+            count += 1
+    return count
+
+
+@jit
 def _progress_step(
-    used: Ints,
     flat: Ints,
     actor: Ints,
     node: Ints,
@@ -140,7 +147,6 @@ def _progress_step(
     normal: Floats,
     noise_mean: float,
     noise_sigma: float,
-    realised: Floats,
     productivity: float,
     exponent: float,
     floor: float,
@@ -149,10 +155,17 @@ def _progress_step(
     dt: float,
     brake: float,
     decay: float,
-) -> None:
-    # the production function once per funded slot, in place (was ~20 slot-sized temporaries)
-    for u in range(used.size):
-        e = used[u]
+    idle: Ints,
+) -> int:
+    # the production function once per funded slot, in place (was ~20 slot-sized temporaries);
+    # the slots nobody spent on are listed in ``idle`` (their count is returned) for _depreciate
+    u = n_idle = 0
+    for e in range(flat.size):
+        if not pooled[e] > 0:
+            if pooled[e] <= 0:
+                idle[n_idle] = e
+                n_idle += 1
+            continue
         i, j, f = actor[e], node[e], flat[e]
         old = level[f]
         gain = progress_one(
@@ -171,15 +184,9 @@ def _progress_step(
             talent_half,
             dt,
         )
+        u += 1
         level[f] = advance_one(old, gain, frontier[j], brake, decay)
-        realised[e] = level[f] - old
-
-
-@jit
-def _clamp(flat: Ints, level: Floats) -> None:
-    # levels never go below 0; unused slots are at 0 already, so only the used ones are checked
-    for e in range(flat.size):
-        level[flat[e]] = max(level[flat[e]], 0.0)
+    return n_idle
 
 
 def update_levels(state: State) -> None:
@@ -188,10 +195,26 @@ def update_levels(state: State) -> None:
     Both in one pass over the slots (:func:`innostate.model.select.best_levels`
     of enterprises and of research kinds).
     """
+    _node_levels(state, settle=False, transfer=0.0)
+
+
+def _settle(state: State, transfer: float) -> None:
+    """Transfer research results to the leading firms, clamp levels at 0, update node levels.
+
+    The leading firm on each node licenses research results: where a university,
+    institute or lab is ahead of every enterprise, the best enterprise on the
+    node closes ``transfer`` (a step's share) of the gap; a node with no firm
+    working on it gets no transfer (research alone is not supply). Then levels
+    below 0 are set to 0 and :func:`update_levels` runs, all in one pass.
+    """
+    _node_levels(state, settle=True, transfer=transfer)
+
+
+def _node_levels(state: State, settle: bool, transfer: float) -> None:
     n, a = state.nodes, state.actors
     index = slot_index(a)
     n.domestic_level, n.research_level = np.zeros(n.count), np.zeros(n.count)
-    _two_best_levels(
+    _level_pass(
         index.node,
         index.flat,
         index.actor,
@@ -199,35 +222,65 @@ def update_levels(state: State) -> None:
         a.kind,
         IS_ENTERPRISE,
         IS_RESEARCH,
+        settle,
+        transfer,
         n.domestic_level,
         n.research_level,
     )
 
 
 @jit
-def _two_best_levels(
+def _level_pass(
     node: Ints,
     flat: Ints,
     actor: Ints,
     level: Floats,
     kind: Ints,
-    first: Bools,
-    second: Bools,
-    out_first: Floats,
-    out_second: Floats,
+    is_enterprise: Bools,
+    is_research: Bools,
+    settle: bool,
+    transfer: float,
+    domestic: Floats,
+    research: Floats,
 ) -> None:
-    # select._best_levels for two kind groups at once (same rule: other kinds count as 0)
-    seen = np.zeros(out_first.size, dtype=np.bool_)
+    # select._best_levels of enterprises and of research kinds (other kinds count as 0).
+    # With ``settle``, the same pass first finds what the transfer needs, from the levels
+    # before the clamp (select._best_levels of research, select._best_holders of
+    # enterprises), and clamps; the transfer then only raises each node's leading firm,
+    # whose new level is the node's new domestic level unless another slot's is as high
+    # (levels are never negative or -0.0, so the order of these max does not matter)
+    seen = np.zeros(domestic.size, dtype=np.bool_)
+    research_before = np.zeros(domestic.size)
+    leader = np.full(domestic.size, -1)
+    leader_level = np.zeros(domestic.size)
     for e in range(node.size):
-        j, k = node[e], kind[actor[e]]
-        value_first = level[flat[e]] if first[k] else 0.0
-        value_second = level[flat[e]] if second[k] else 0.0
+        j, k, f = node[e], kind[actor[e]], flat[e]
+        value = level[f]
+        if settle:
+            value_research = value if is_research[k] else 0.0
+            if not seen[j] or value_research > research_before[j]:
+                research_before[j] = value_research
+            if is_enterprise[k] and (leader[j] < 0 or value > leader_level[j]):
+                leader[j], leader_level[j] = e, value
+            value = max(value, 0.0)
+            level[f] = value
+        value_domestic = value if is_enterprise[k] else 0.0
+        value_research = value if is_research[k] else 0.0
         if not seen[j]:
-            out_first[j], out_second[j] = value_first, value_second
+            domestic[j], research[j] = value_domestic, value_research
             seen[j] = True
             continue
-        out_first[j] = max(out_first[j], value_first)
-        out_second[j] = max(out_second[j], value_second)
+        domestic[j] = max(domestic[j], value_domestic)
+        research[j] = max(research[j], value_research)
+    if not settle:
+        return
+    for j in range(domestic.size):
+        if leader[j] < 0:
+            continue
+        old = leader_level[j]
+        new = max(old + transfer * max(research_before[j] - old, 0.0), 0.0)
+        level[flat[leader[j]]] = new
+        domestic[j] = max(domestic[j], new)
 
 
 def _project_contributions(state: State, params: Params) -> tuple[Ints, Floats, Floats, Ints]:
@@ -428,31 +481,7 @@ def _spillover(state: State, rp: RndParams, rows: Ints, lead_level: Floats) -> N
     levels[learners] += per_step(rp.spillover, state.dt) * gap
 
 
-def _depreciate(state: State, rp: RndParams, pooled: Floats) -> None:
-    """Capability on a node nobody spends on this step loses ``depreciation`` a year."""
+def _depreciate(state: State, rp: RndParams, idle: Ints) -> None:
+    """Capability on a node nobody spends on this step (the ``idle`` slot entries) depreciates."""
     keep = 1.0 - per_step(rp.depreciation, state.dt)
-    _depreciate_idle(slot_index(state.actors).flat, pooled, state.actors.cap_level.ravel(), keep)
-
-
-@jit
-def _depreciate_idle(flat: Ints, pooled: Floats, level: Floats, keep: float) -> None:
-    for e in range(flat.size):
-        if pooled[e] <= 0:
-            level[flat[e]] *= keep
-
-
-def _transfer(state: State, rp: RndParams) -> None:
-    """The leading firm on each node licenses research results (transfer to supply).
-
-    Where a university, institute or lab is ahead of every enterprise, the best
-    enterprise on the node closes ``transfer_rate`` a year of the gap; a node
-    with no firm working on it gets no transfer (research alone is not supply).
-    """
-    a, n = state.actors, state.nodes
-    research_best = best_levels(a, n.count, IS_RESEARCH)
-    leader = best_holders(a, n.count, IS_ENTERPRISE)
-    has = np.flatnonzero(leader >= 0)
-    flat = slot_index(a).flat[leader[has]]
-    levels = a.cap_level.ravel()
-    gap = np.maximum(research_best[has] - levels[flat], 0.0)
-    levels[flat] += per_step(rp.transfer_rate, state.dt) * gap
+    state.actors.cap_level.ravel()[slot_index(state.actors).flat[idle]] *= keep
