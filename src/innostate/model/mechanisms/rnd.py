@@ -262,16 +262,19 @@ def _level_pass(
                 research_before[j] = value_research
             if is_enterprise[k] and (leader[j] < 0 or value > leader_level[j]):
                 leader[j], leader_level[j] = e, value
-            value = max(value, 0.0)
-            level[f] = value
+            if value < 0.0:  # max(value, 0.0) changes nothing else: no write, no dirty line
+                value = 0.0
+                level[f] = value
         value_domestic = value if is_enterprise[k] else 0.0
         value_research = value if is_research[k] else 0.0
         if not seen[j]:
             domestic[j], research[j] = value_domestic, value_research
             seen[j] = True
             continue
-        domestic[j] = max(domestic[j], value_domestic)
-        research[j] = max(research[j], value_research)
+        if value_domestic > domestic[j]:  # max(): the first of equal values stays
+            domestic[j] = value_domestic
+        if value_research > research[j]:
+            research[j] = value_research
     if not settle:
         return
     for j in range(domestic.size):
