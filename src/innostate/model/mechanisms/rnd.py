@@ -330,18 +330,6 @@ def _own_contributions(
     """Firms spend part of their cash on their own nodes; add it to the slots' pools."""
     rp, n, a = params.rnd, state.nodes, state.actors
     index = slot_index(a)
-    budget = np.zeros(a.count)
-    firm = np.zeros(a.count, dtype=np.bool_)
-    _own_budgets(
-        a.kind,
-        IS_ENTERPRISE,
-        a.cash,
-        index.count,
-        per_step(rp.self_rd_rate, state.dt),
-        budget,
-        firm,
-    )
-    spend(state, weighted_total(budget, a.weight))
     # a firm buys prerequisites on the market: domestic supply or imports if open to it
     supply = np.stack(
         [
@@ -355,8 +343,7 @@ def _own_contributions(
             for i in range(2)
         ]
     )
-    # platforms lower small firms' costs: as if their money went further
-    small = (a.kind == KIND["private_firm"]) & ~a.strategic_force
+    budget = np.zeros(a.count)
     by_kind = np.zeros(len(ACTOR_KINDS))
     by_node = np.zeros(n.count)
     _own_spending(
@@ -365,41 +352,27 @@ def _own_contributions(
         index.node,
         index.count,
         a.slot_revenue.ravel(),
-        budget,
-        firm,
-        a.weight,
         a.kind,
+        IS_ENTERPRISE,
+        a.cash,
+        per_step(rp.self_rd_rate, state.dt),
+        a.weight,
         a.entity_listed,
-        small,
+        a.strategic_force,
+        KIND["private_firm"],
         by_listing,
         1.0 + rp.services_effect * n.services,
         rp.revenue_focus,
+        budget,
         pooled,
         pooled_weighted,
         by_kind,
         by_node,
     )
+    spend(state, weighted_total(budget, a.weight))
     source, instrument = SOURCE["enterprise_rd"], INSTRUMENT["self_funded"]
     state.ledger.flows[source, instrument] += by_kind
     state.ledger.node_flows[source, instrument] += by_node
-
-
-@jit
-def _own_budgets(
-    kind: Ints,
-    is_enterprise: Bools,
-    cash: Floats,
-    slots: Ints,
-    rate: float,
-    budget: Floats,
-    firm: Bools,
-) -> None:
-    # enterprises with cash and at least one slot set aside ``rate`` of their cash
-    for i in range(cash.size):
-        if is_enterprise[kind[i]] and cash[i] > 0 and slots[i] > 0:
-            firm[i] = True
-            budget[i] = cash[i] * rate
-            cash[i] -= budget[i]
 
 
 @jit
@@ -409,40 +382,50 @@ def _own_spending(
     node: Ints,
     slots: Ints,
     sold: Floats,
-    budget: Floats,
-    firm: Bools,
-    weight: Floats,
     kind: Ints,
+    is_enterprise: Bools,
+    cash: Floats,
+    rate: float,
+    weight: Floats,
     listed: Bools,
-    small: Bools,
+    strategic_force: Bools,
+    private_firm: int,
     by_listing: Floats,
     relief: Floats,
     focus: float,
+    budget: Floats,
     pooled: Floats,
     pooled_weighted: Floats,
     by_kind: Floats,
     by_node: Floats,
 ) -> None:
-    # firms spend part of their R&D where they sell (market pull), the rest evenly; an
-    # actor's entries are consecutive (flat order), so its sales total is summed first
+    # enterprises with cash and at least one slot set aside ``rate`` of their cash and spend
+    # it where they sell (market pull) and evenly; an actor's entries are consecutive (flat
+    # order), so its sales total is summed first
     e = 0
     while e < flat.size:
         i = actor[e]
         end = e + slots[i]
-        if not firm[i]:
+        if not (is_enterprise[kind[i]] and cash[i] > 0):
             e = end
             continue
+        budget[i] = cash[i] * rate
+        cash[i] -= budget[i]
         total = 0.0
         for q in range(e, end):
             total += sold[flat[q]]
         even = 1.0 / slots[i]
+        listing = 1 if listed[i] else 0
+        # platforms lower small firms' costs: as if their money went further
+        small = kind[i] == private_firm and not strategic_force[i]
         for q in range(e, end):
             j = node[q]
             by_sales = sold[flat[q]] / total if total > 0 else even
             money = budget[i] * ((1 - focus) * even + focus * by_sales)
-            by_kind[kind[i]] += money * weight[i]
-            by_node[j] += money * weight[i]
-            factor = by_listing[1 if listed[i] else 0, j] * (relief[j] if small[i] else 1.0)
+            weighted = money * weight[i]
+            by_kind[kind[i]] += weighted
+            by_node[j] += weighted
+            factor = by_listing[listing, j] * (relief[j] if small else 1.0)
             pooled[q] += money
             pooled_weighted[q] += money * factor
         e = end
