@@ -450,21 +450,56 @@ def _spillover(state: State, rp: RndParams, rows: Ints, lead_level: Floats) -> N
     splitting work into more projects does not speed learning up.
     """
     a, pr = state.actors, state.projects
-    members, node = pr.members[rows], pr.node[rows]
-    present = members >= 0
-    safe = np.maximum(members, 0)
-    match = (a.cap_node[safe] == node[:, None, None]) & present[:, :, None]  # (P, M, K)
-    p_idx, m_idx, k_idx = np.nonzero(match)
-    if p_idx.size == 0:
-        return
-    flat = safe[p_idx, m_idx] * a.cap_node.shape[1] + k_idx
-    # best lead level per learning slot: sort the few pairs instead of a table-sized maximum.at
-    order = np.argsort(flat, kind="stable")
-    learners, first = np.unique(flat[order], return_index=True)
-    best = np.maximum.reduceat(lead_level[p_idx][order], first)
-    levels = a.cap_level.ravel()
-    gap = np.maximum(best - levels[learners], 0.0)
-    levels[learners] += per_step(rp.spillover, state.dt) * gap
+    _learn(
+        pr.members,
+        pr.node,
+        rows,
+        a.cap_node,
+        a.cap_level.ravel(),
+        lead_level,
+        per_step(rp.spillover, state.dt),
+    )
+
+
+@jit
+def _learn(
+    members: Ints,
+    project_node: Ints,
+    rows: Ints,
+    cap_node: Ints,
+    level: Floats,
+    lead_level: Floats,
+    rate: float,
+) -> None:
+    # the (member slot, lead level) pairs of the projects' members holding the project's node
+    # (was a (P, M, K) match table), then the best lead per learning slot: sorting the few
+    # pairs beats a table-sized maximum.at; equal slots are adjacent after the sort
+    k = cap_node.shape[1]
+    pairs = 0
+    for p in range(rows.size):
+        for m in members[rows[p]]:
+            if m >= 0:
+                for s in range(k):
+                    pairs += cap_node[m, s] == project_node[rows[p]]
+    slot = np.empty(pairs, dtype=np.int64)
+    lead = np.empty(pairs)
+    pairs = 0
+    for p in range(rows.size):
+        for m in members[rows[p]]:
+            if m >= 0:
+                for s in range(k):
+                    if cap_node[m, s] == project_node[rows[p]]:
+                        slot[pairs], lead[pairs] = m * k + s, lead_level[p]
+                        pairs += 1
+    order = np.argsort(slot)
+    q = 0
+    while q < pairs:
+        f, best = slot[order[q]], lead[order[q]]
+        q += 1
+        while q < pairs and slot[order[q]] == f:
+            best = max(best, lead[order[q]])
+            q += 1
+        level[f] += rate * max(best - level[f], 0.0)
 
 
 def _depreciate(state: State, rp: RndParams, idle: Ints) -> None:
