@@ -248,7 +248,7 @@ def _level_pass(
     # before the clamp (select._best_levels of research, select._best_holders of
     # enterprises), and clamps; the transfer then only raises each node's leading firm,
     # whose new level is the node's new domestic level unless another slot's is as high
-    # (levels are never negative or -0.0, so the order of these max does not matter)
+    # (no level is -0.0 or nan, so the order in which these max see the values does not matter)
     seen = np.zeros(domestic.size, dtype=np.bool_)
     research_before = np.zeros(domestic.size)
     leader = np.full(domestic.size, -1)
