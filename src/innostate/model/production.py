@@ -32,8 +32,10 @@ def throttle(state: State, node: Ints, available: Floats) -> Floats:
     n = state.nodes
     weight = n.prereq_weight[node]
     total = weight.sum(axis=1)
-    enough = np.minimum(available / n.requirement[None, :], 1.0)
-    return np.where(total > 0, (weight * enough).sum(axis=1) / np.where(total > 0, total, 1), 1.0)
+    enough = available / n.requirement[None, :]
+    np.minimum(enough, 1.0, out=enough)  # in place: (P, J) temporaries are the cost here
+    enough *= weight
+    return np.where(total > 0, enough.sum(axis=1) / np.where(total > 0, total, 1), 1.0)
 
 
 def yearly_gain(rp: RndParams, money_per_year: Floats, difficulty: Floats) -> Floats:

@@ -9,12 +9,15 @@ from innostate.model.kernels import jit
 from innostate.model.state import Actors, Bools, Floats, Ints, SlotIndex
 
 
-def team_levels(actors: Actors, team: Ints, n_nodes: int) -> Floats:
+def team_levels(actors: Actors, team: Ints, n_nodes: int, out: Floats | None = None) -> Floats:
     """Best capability of each team on every node, shape (P, J); teams are (P, M) actor ids.
 
     Nodes no member holds are at 0 (so are negative levels: none survive a step).
+    Given ``out``, (P, J) levels of at least 0 the teams have anyway, the result is
+    the larger of those and the team's, written into it.
     """
-    out = np.zeros((team.shape[0], n_nodes))
+    if out is None:
+        out = np.zeros((team.shape[0], n_nodes))
     _team_levels(actors.cap_node, actors.cap_level, np.ascontiguousarray(team), out)
     return out
 
