@@ -164,16 +164,17 @@ def ensure_slot(actors: Actors, actor: Ints, node: Ints) -> Ints:
     return slots
 
 
-def best_levels(actors: Actors, n_nodes: int, kinds: Bools) -> Floats:
+def best_levels(actors: Actors, n_nodes: int, kinds: Bools, table: Floats | None = None) -> Floats:
     """Best level held on each node by actors whose kind is in the lookup ``kinds``, (J,).
 
     Slots of other kinds count as 0, so a node held only by them is at 0.
+    ``table`` (N, K) takes the place of the levels, e.g. ``slot_revenue`` for
+    each node's best sales (read in place, without a slot-sized gather).
     """
     index = slot_index(actors)
+    values = actors.cap_level if table is None else table
     out = np.zeros(n_nodes)
-    _best_levels(
-        index.node, index.flat, index.actor, actors.cap_level.ravel(), actors.kind, kinds, out
-    )
+    _best_levels(index.node, index.flat, index.actor, values.ravel(), actors.kind, kinds, out)
     return out
 
 
