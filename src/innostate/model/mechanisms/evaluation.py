@@ -238,12 +238,7 @@ def _follow_on(state: State, params: Params, rows: Ints) -> None:
 
 def _update_reputation(state: State, lead: Ints, score: Floats, rate: float) -> None:
     a = state.actors
-    count = np.bincount(lead, minlength=a.count)
-    mean = np.divide(
-        np.bincount(lead, weights=score, minlength=a.count),
-        count,
-        out=np.zeros(a.count),
-        where=count > 0,
-    )
-    reviewed = count > 0
-    a.reputation[reviewed] = (1 - rate) * a.reputation[reviewed] + rate * mean[reviewed]
+    # per reviewed lead (sums in row order, as np.bincount over all actors gave them)
+    reviewed, group = np.unique(lead, return_inverse=True)
+    mean = np.bincount(group, weights=score) / np.bincount(group)
+    a.reputation[reviewed] = (1 - rate) * a.reputation[reviewed] + rate * mean
