@@ -54,10 +54,12 @@ def _match(state: State, params: Params, gov_of_region: Ints) -> None:
     if rows.size == 0:
         return
     wanted = params.local_governments.match_rate * central[rows] * pr.weight[rows]
-    demand = np.bincount(gov, weights=wanted, minlength=a.count)
-    held = a.cash * a.weight
-    scale = np.divide(held, demand, out=np.ones(a.count), where=demand > 0)
-    paid = wanted * np.minimum(scale[gov], 1.0)
+    # per matching government (sums in row order, as np.bincount over all actors gave them)
+    govs, group = np.unique(gov, return_inverse=True)
+    demand = np.bincount(group, weights=wanted)
+    held = a.cash[govs] * a.weight[govs]
+    scale = np.divide(held, demand, out=np.ones(govs.size), where=demand > 0)
+    paid = wanted * np.minimum(scale[group], 1.0)
     pay(state, gov, -paid)
     a.cash[gov] = np.maximum(a.cash[gov], 0.0)  # only rounding can push below zero
     pr.budget[rows] += paid / pr.weight[rows]
