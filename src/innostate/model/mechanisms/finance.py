@@ -334,7 +334,8 @@ def _invest(
     investors' criteria).
     """
     a, f = state.actors, params.finance
-    funds = np.flatnonzero((a.kind == fund_kind) & (a.cash > 0))
+    funds = _of_kind(state, fund_kind)
+    funds = funds[a.cash[funds] > 0]
     if funds.size == 0 or entry.size == 0:  # no capital or no prospects, no deal
         return
     deployable = a.cash[funds] * per_step(rate_per_year, state.dt)  # per real fund
@@ -379,6 +380,13 @@ def _invest(
     record_flow(state, source, INSTRUMENT["vc_backed"], firms, where, taken * f.deal_size)
 
 
+def _of_kind(state: State, kind: int) -> Ints:
+    """Rows of the actors of one kind (kinds never change: found once a run)."""
+    a = state.actors
+    rows: Ints = a.derived(f"finance.kind_{kind}", lambda: np.flatnonzero(a.kind == kind))
+    return rows
+
+
 def _investors(funds: Ints, capital: Floats, money: Floats) -> Ints:
     """The fund behind each deal: deals fill the funds' capital in order (largest first)."""
     order = np.argsort(-capital, kind="stable")
@@ -412,7 +420,8 @@ def _coinvest(state: State, params: Params) -> None:
     "Tackle 'choke point' technologies".
     """
     a, n, pr, f = state.actors, state.nodes, state.projects, params.finance
-    funds = np.flatnonzero((a.kind == KIND["guidance_fund"]) & (a.cash > 0))
+    funds = _of_kind(state, KIND["guidance_fund"])
+    funds = funds[a.cash[funds] > 0]
     rows = _new_mission_projects(state)
     rows = rows[n.chokepoint[pr.node[rows]]]
     ratio = f.guidance_coinvest * params.regime.fund_alignment
@@ -434,7 +443,7 @@ def _coinvest(state: State, params: Params) -> None:
 def _lend(state: State, params: Params) -> None:
     """Policy banks lend ``bank_leverage`` per yuan of central money to new priority projects."""
     a, n, pr, f = state.actors, state.nodes, state.projects, params.finance
-    banks = np.flatnonzero(a.kind == KIND["policy_bank"])
+    banks = _of_kind(state, KIND["policy_bank"])
     rows = _new_mission_projects(state)
     threshold = np.quantile(n.priority, f.priority_lending_quantile)
     rows = rows[n.priority[pr.node[rows]] >= threshold]
