@@ -146,28 +146,32 @@ def _screen(
     offers: Floats,
     found: Ints,
 ) -> None:
-    # the selling slots valued and screened by both kinds of funds in one pass (the numpy
-    # version built about thirty slot-sized temporaries a step). A slot without sales has
-    # no traction, so its multiple is 0 whatever the gain and no real firm of it passes
-    # either screen (floor(luck) is 0): only selling slots can offer deals
+    # the selling slots valued and screened by both kinds of funds (the numpy version built
+    # about thirty slot-sized temporaries a step). A slot without sales has no traction, so
+    # its multiple is 0 whatever the gain and no real firm of it passes either screen
+    # (floor(luck) is 0): only selling slots can offer deals. Their inputs are gathered
+    # first (loads only, so that the cache misses overlap), then valued in sequence.
+    at = np.empty((3, selling.size), dtype=np.int64)  # entry, actor, node
+    got = np.empty((6, selling.size))  # level, sales, real firms, private, two lucks
+    count = 0
     for e in selling:
-        i, j = actor[e], node[e]
+        i = actor[e]
         if not is_enterprise[kind[i]]:
             continue
-        m = _multiple_at(level[flat[e]], sales[flat[e]] / best[j], i, j, terms)
-        vc_share = _share_clearing(m, hurdle, sigma, shift) if private[i] else 0.0
-        _offer(entries, offers, found, 0, e, m, np.floor(weight[i] * vc_share + luck[0, e]))
+        at[0, count], at[1, count], at[2, count] = e, i, node[e]
+        got[0, count], got[1, count] = level[flat[e]], sales[flat[e]]
+        got[2, count], got[3, count] = weight[i], 1.0 if private[i] else 0.0
+        got[4, count], got[5, count] = luck[0, e], luck[1, e]
+        count += 1
+    for q in range(count):
+        e, i, j = at[0, q], at[1, q], at[2, q]
+        m = _multiple_at(got[0, q], got[1, q] / best[j], i, j, terms)
+        vc_share = _share_clearing(m, hurdle, sigma, shift) if got[3, q] > 0 else 0.0
+        _offer(entries, offers, found, 0, e, m, np.floor(got[2, q] * vc_share + got[4, q]))
         h = (1 - w) * m + w * hurdle * policy[j]
         gf_share = _share_clearing(m, hurdle * (1 - w * policy[j]), sigma, shift)
-        _offer(
-            entries,
-            offers,
-            found,
-            1,
-            e,
-            h,
-            np.floor(weight[i] * (gf_share if h > 0 else 0.0) + luck[1, e]),
-        )
+        real_passing = got[2, q] * (gf_share if h > 0 else 0.0)
+        _offer(entries, offers, found, 1, e, h, np.floor(real_passing + got[5, q]))
 
 
 @jit
