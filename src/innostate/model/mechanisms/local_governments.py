@@ -38,12 +38,16 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
 
 
 def _governments(state: State) -> Ints:
+    """The local government of each region, -1 where none (kinds and regions never change)."""
     a = state.actors
-    regions = int(a.region.max()) + 1
-    gov = np.full(regions, -1, dtype=np.int64)
-    govs = np.flatnonzero(a.kind == KIND["local_government"])
-    gov[a.region[govs]] = govs
-    return gov
+
+    def find() -> Ints:
+        gov = np.full(int(a.region.max()) + 1, -1, dtype=np.int64)
+        govs = np.flatnonzero(a.kind == KIND["local_government"])
+        gov[a.region[govs]] = govs
+        return gov
+
+    return a.derived("local_governments.government", find)
 
 
 def _match(state: State, params: Params, gov_of_region: Ints) -> None:
@@ -137,7 +141,7 @@ def _local_programmes(
 def _local_leads(state: State, region: Ints, node: Ints) -> Ints:
     """Most capable actor of the region on the node, else the region's largest firm."""
     a, j = state.actors, state.nodes.count
-    regions = int(a.region.max()) + 1
+    regions = _governments(state).size
     index = slot_index(a)
     best = np.full(regions * j, -1, dtype=np.int64)
     _best_in_regions(
