@@ -15,7 +15,7 @@ from innostate.model.codebook import (
     SOURCES,
     STATUS,
 )
-from innostate.model.kernels import weighted_total
+from innostate.model.kernels import jit, weighted_total
 from innostate.model.select import best_per_node, slot_index
 from innostate.model.state import Bools, Floats, Ints, State
 
@@ -99,15 +99,21 @@ def held_by(state: State) -> Floats:
     for kind in ("local_government", "policy_bank", "guidance_fund", "vc_fund"):
         holder_of_kind[KIND[kind]] = HOLDERS.index(kind)
     holder_of_kind[IS_ENTERPRISE] = HOLDERS.index("enterprise")
-    group = holder_of_kind[a.kind]
-    held = np.asarray(
-        np.bincount(group, weights=a.cash * a.weight, minlength=len(HOLDERS)), dtype=np.float64
-    )
+    held = np.zeros(len(HOLDERS))
+    _held(a.kind, holder_of_kind, a.cash, a.weight, held)
     held[HOLDERS.index("central_pool")] = state.ledger.central_pool
     held[HOLDERS.index("project_budgets")] = weighted_total(
         p.budget[: p.count], p.weight[: p.count]
     )
     return held
+
+
+@jit
+def _held(kind: Ints, holder_of_kind: Ints, cash: Floats, weight: Floats, held: Floats) -> None:
+    # np.bincount(holder of each actor, weights=cash * weight) without its three actor-sized
+    # temporaries; sums in actor order, as bincount's
+    for i in range(kind.size):
+        held[holder_of_kind[kind[i]]] += cash[i] * weight[i]
 
 
 def _detect_breakthroughs(state: State, rec: Records) -> None:

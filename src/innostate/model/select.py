@@ -52,15 +52,31 @@ def top_per_node(node: Ints, score: Floats, eligible: Bools, n_nodes: int, k: in
 
     Rank by rank: the best entry not yet taken, ties to the lowest entry index.
     """
+    if k == 1:  # the plain best: a simpler loop
+        return best_per_node(node, score, eligible, n_nodes)[:, None]
     out = np.full((n_nodes, k), -1, dtype=np.int64)
-    taken = np.zeros(node.shape[0], dtype=np.bool_)
-    best = np.empty(n_nodes, dtype=np.int64)
-    for rank in range(k):  # k is a handful: a pass over the entries per rank
-        best.fill(-1)
-        _best_per_node(node, score, eligible, taken, best)
-        out[:, rank] = best
-        taken[best[best >= 0]] = True
+    _top_per_node(node, score, eligible, out, np.empty((n_nodes, k)))
     return out
+
+
+@jit
+def _top_per_node(node: Ints, score: Floats, eligible: Bools, out: Ints, best: Floats) -> None:
+    # one pass keeping each node's k best in rank order (score, then lowest entry: entries
+    # come in order, so a later one passes only strictly higher scores); a pass per rank
+    # took k times as long. Scores are never NaN.
+    k = out.shape[1]
+    for e in range(node.size):
+        if not eligible[e]:
+            continue
+        j, value = node[e], score[e]
+        if out[j, k - 1] >= 0 and not value > best[j, k - 1]:
+            continue  # the node's k places are taken by entries at least as good
+        at = 0
+        while out[j, at] >= 0 and not value > best[j, at]:
+            at += 1
+        for r in range(k - 1, at, -1):
+            out[j, r], best[j, r] = out[j, r - 1], best[j, r - 1]
+        out[j, at], best[j, at] = e, value
 
 
 @jit
@@ -151,16 +167,17 @@ def ensure_slot(actors: Actors, actor: Ints, node: Ints) -> Ints:
     return slots
 
 
-def best_levels(actors: Actors, n_nodes: int, kinds: Bools) -> Floats:
+def best_levels(actors: Actors, n_nodes: int, kinds: Bools, table: Floats | None = None) -> Floats:
     """Best level held on each node by actors whose kind is in the lookup ``kinds``, (J,).
 
     Slots of other kinds count as 0, so a node held only by them is at 0.
+    ``table`` (N, K) takes the place of the levels, e.g. ``slot_revenue`` for
+    each node's best sales (read in place, without a slot-sized gather).
     """
     index = slot_index(actors)
+    values = actors.cap_level if table is None else table
     out = np.zeros(n_nodes)
-    _best_levels(
-        index.node, index.flat, index.actor, actors.cap_level.ravel(), actors.kind, kinds, out
-    )
+    _best_levels(index.node, index.flat, index.actor, values.ravel(), actors.kind, kinds, out)
     return out
 
 

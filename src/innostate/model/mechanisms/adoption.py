@@ -8,7 +8,7 @@ from innostate.model.codebook import IS_ENTERPRISE, STATUS
 from innostate.model.kernels import jit, power
 from innostate.model.ledger import receive
 from innostate.model.params import AdoptionParams, Params, per_step
-from innostate.model.select import best_holders, domestic_levels, slot_index
+from innostate.model.select import slot_index
 from innostate.model.state import Bools, Floats, Ints, State
 
 
@@ -54,37 +54,47 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     n.domestic_share += per_step(ap.adjustment, dt) * (target - n.domestic_share)
     revenue = n.domestic_share * n.market_size * dt
 
-    # one compiled pass pays every supplier slot, books the R&D cash it brings (reinvested
-    # revenue, then co-development money, in that order per actor as np.add.at did) and
-    # applies learning by doing; a first pass sums each node's supplier weights
+    # a first compiled pass finds the supplier slots (usable enterprises: a few per cent of the
+    # slots) with their weights and each node's total, and zeroes the others' revenue; a
+    # second pays the suppliers, books the R&D cash they bring (reinvested revenue, then
+    # co-development money, in that order per actor as np.add.at did) and applies learning
+    # by doing. Only suppliers' levels move, so the best enterprise slot of each node
+    # (domestic supply) is the first pass's best non-supplier merged with the suppliers.
     index = slot_index(a)
     levels = a.cap_level.ravel()
-    weight = np.zeros(index.flat.size)
+    # the suppliers' entry, actor, node and flat slot, and their weight, real firms, level
+    # and actor's cash, side by side: the second pass reads them in sequence instead of
+    # gathering from slot-sized tables (suppliers are scattered: each gather is a miss)
+    sellers = np.empty((4, index.flat.size), dtype=np.int64)
+    values = np.empty((4, index.flat.size))
     total = np.zeros(n.count)
-    _supplier_weights(
+    best = np.zeros(n.count)
+    holder = np.full(n.count, -1, dtype=np.int64)
+    count = _survey(
         index.flat,
         index.actor,
         index.node,
         levels,
+        a.slot_revenue.ravel(),
+        a.cash,
         a.kind,
         IS_ENTERPRISE,
         a.weight,
         n.requirement - ap.usable_band,
         ap.revenue_concentration,
-        weight,
+        sellers,
+        values,
         total,
+        best,
+        holder,
     )
     money_in = np.zeros(2)  # reinvested revenue and co-development money, bn yuan
     _sell_and_learn(
-        index.flat,
-        index.actor,
-        index.node,
-        index.count,
+        sellers[:, :count],
+        values[:, :count],
         levels,
         a.slot_revenue.ravel(),
         a.cash,
-        a.weight,
-        weight,
         total,
         revenue,
         codevelop(state, ap),
@@ -95,53 +105,79 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         ap.learning_by_doing,
         dt,
         money_in,
+        best,
+        holder,
     )
     receive(state, float(money_in[0]))
     receive(state, float(money_in[1]))
-    n.domestic_level = domestic_levels(a, n.count)
+    # levels are never negative (rnd clamps them), so a node's best enterprise level is
+    # what select.domestic_levels gives: other kinds' slots count as 0
+    n.domestic_level = np.where(holder >= 0, best, 0.0)
 
     pr = state.projects
     rows = np.flatnonzero(pr.status[: pr.count] == STATUS["active"])
     lead, proj_node = pr.lead[rows], pr.node[rows]
     match = a.cap_node[lead] == proj_node[:, None]
     pr.revenue[rows] += np.where(match, a.slot_revenue[lead], 0.0).sum(axis=1)
-    record_uptake(state, ap, rows)
+    record_uptake(state, ap, rows, holder)
     return state
 
 
 @jit
-def _supplier_weights(
+def _survey(
     flat: Ints,
     actor: Ints,
     node: Ints,
     level: Floats,
+    slot_revenue: Floats,
+    cash: Floats,
     kind: Ints,
     is_enterprise: Bools,
     real: Floats,
     usable_from: Floats,
     concentration: float,
-    weight: Floats,
+    sellers: Ints,
+    values: Floats,
     total: Floats,
-) -> None:
-    # enterprises within the usable band sell, weighted by level ** concentration
+    best: Floats,
+    holder: Ints,
+) -> int:
+    # enterprises within the usable band sell, weighted by level ** concentration; the other
+    # slots earn nothing this step, and their levels do not move: rank enterprises' for
+    # domestic supply now (first strict maximum: lowest entry on ties, as select.best_holders)
+    count = 0
+    previous = -1
     for e in range(flat.size):
-        i, j = actor[e], node[e]
-        if is_enterprise[kind[i]] and level[flat[e]] >= usable_from[j]:
-            weight[e] = real[i] * power(level[flat[e]], concentration)
-        total[j] += weight[e]
+        i, j, f = actor[e], node[e], flat[e]
+        if i != previous:
+            previous = i
+            if cash[i] == 0.0:  # adding a slot's 0.0 earnings turned -0.0 into 0.0: keep that
+                cash[i] = 0.0
+        if is_enterprise[kind[i]]:
+            if level[f] >= usable_from[j]:
+                w = real[i] * power(level[f], concentration)
+                sellers[0, count], sellers[1, count] = e, i
+                sellers[2, count], sellers[3, count] = j, f
+                values[0, count], values[1, count] = w, real[i]
+                values[2, count], values[3, count] = level[f], cash[i]
+                count += 1
+                total[j] += w
+                continue
+            if holder[j] < 0 or level[f] > best[j]:
+                holder[j] = e
+                best[j] = level[f]
+        if slot_revenue[f] != 0.0:  # most slots never sell: reading is cheaper than writing
+            slot_revenue[f] = 0.0
+    return count
 
 
 @jit
 def _sell_and_learn(
-    flat: Ints,
-    actor: Ints,
-    node: Ints,
-    slots: Ints,
+    sellers: Ints,
+    values: Floats,
     level: Floats,
     slot_revenue: Floats,
     cash: Floats,
-    real: Floats,
-    weight: Floats,
     total: Floats,
     revenue: Floats,
     forced: Floats,
@@ -152,33 +188,49 @@ def _sell_and_learn(
     learning: float,
     dt: float,
     money_in: Floats,
+    best: Floats,
+    holder: Ints,
 ) -> None:
-    e = 0
-    while e < flat.size:  # an actor's entries are consecutive
-        i = actor[e]
-        end = e + slots[i]
-        for q in range(e, end):  # revenue first, then co-development (np.add.at's order)
+    entry, actor, node, flat = sellers[0], sellers[1], sellers[2], sellers[3]
+    weight, real, old = values[0], values[1], values[2]
+    reinvested_in, codeveloped_in = money_in[0], money_in[1]
+    s = 0
+    while s < entry.size:  # an actor's suppliers are consecutive
+        i, held = actor[s], values[3, s]
+        end = s + 1
+        while end < entry.size and actor[end] == i:
+            end += 1
+        for q in range(s, end):  # revenue first, then co-development (np.add.at's order)
             j = node[q]
-            share = (weight[q] / total[j] if total[j] > 0 else 0.0) / real[i]  # one real firm's
+            share = (weight[q] / total[j] if total[j] > 0 else 0.0) / real[q]  # one real firm's
             earned = share * revenue[j]  # per real firm; without a usable supplier, nothing
             slot_revenue[flat[q]] = earned
             reinvested = reinvestment * earned
-            cash[i] += reinvested
-            money_in[0] += reinvested * real[i]
-        for q in range(e, end):
+            held += reinvested
+            reinvested_in += reinvested * real[q]
+        for q in range(s, end):
             j = node[q]
-            share = (weight[q] / total[j] if total[j] > 0 else 0.0) / real[i]
+            share = (weight[q] / total[j] if total[j] > 0 else 0.0) / real[q]
             paid = codevelopment * share * forced[j]
-            cash[i] += paid
-            money_in[1] += paid * real[i]
+            held += paid
+            codeveloped_in += paid * real[q]
             # learning by doing follows the volume sold at home: a supplier's share of
             # domestic sales times the node's domestic market share, so buyers forced onto
             # domestic supply teach their suppliers (forced innovation)
             rate = min(learning * share * domestic_share[j], 1.0)
+            new = old[q]
             if rate > 0:  # a slot that sells nothing learns nothing (and needs no pow)
-                gap = max(frontier[j] - level[flat[q]], 0.0)
-                level[flat[q]] += (1.0 - power(1.0 - rate, dt)) * gap  # a yearly share, with dt
-        e = end
+                gap = max(frontier[j] - new, 0.0)
+                new += (1.0 - power(1.0 - rate, dt)) * gap  # a yearly share, with dt
+                level[flat[q]] = new
+            # the supplier joins the ranking for domestic supply: highest level, lowest entry
+            e = entry[q]
+            if holder[j] < 0 or new > best[j] or (new == best[j] and e < holder[j]):
+                holder[j] = e
+                best[j] = new
+        cash[i] = held
+        s = end
+    money_in[0], money_in[1] = reinvested_in, codeveloped_in
 
 
 def codevelop(state: State, ap: AdoptionParams) -> Floats:
@@ -213,7 +265,7 @@ def usability(ap: AdoptionParams, level: Floats, requirement: Floats) -> Floats:
     return usable
 
 
-def record_uptake(state: State, ap: AdoptionParams, rows: Ints) -> None:
+def record_uptake(state: State, ap: AdoptionParams, rows: Ints, leader: Ints) -> None:
     """Record how far domestic users take up the result of each active project.
 
     The result reaches users through a supplier: the lead itself if it is an
@@ -229,34 +281,31 @@ def record_uptake(state: State, ap: AdoptionParams, rows: Ints) -> None:
     supplier's baseline) / gain``: a supplier can only take up what the lead
     knows beyond it, and splitting a lead's money over projects splits the
     credit with the progress. ``uptake = max(added sales, 0) x that share`` is
-    what evaluation scores against the promise. Seed: "What's New": "project
+    what evaluation scores against the promise. ``leader`` is each node's best
+    enterprise slot entry (-1 where none), as the step ranked it after learning.
+    Seed: "What's New": "project
     evaluation now incorporates both technical outcomes and real-world
     application"; table row "Enterprises": "Commercialize R&D results".
     """
     n, a, pr = state.nodes, state.actors, state.projects
     if rows.size == 0:
         return
-    k = a.cap_node.shape[1]
     lead, node = pr.lead[rows], pr.node[rows]
-    enterprise = IS_ENTERPRISE[a.kind]
     levels, revenues = a.cap_level.ravel(), a.slot_revenue.ravel()
-
-    lead_flat = _slot_of(a.cap_node[lead], node, lead * k)
-    # research-led: the best enterprise member holding the node, else the node's leader
-    members = pr.members[rows]
-    safe = np.maximum(members, 0)
-    on_node = (a.cap_node[safe] == node[:, None, None]) & ((members >= 0) & enterprise[safe])[
-        :, :, None
-    ]  # (P, M, K)
-    member_level = np.where(on_node, a.cap_level[safe], -1.0).reshape(rows.size, -1)
-    best = member_level.argmax(axis=1)  # position m * K + slot
-    best_member = safe[np.arange(rows.size), best // k]
-    member_flat = np.where(member_level.max(axis=1) >= 0, best_member * k + best % k, -1)
     index = slot_index(a)
-    entry = best_holders(a, n.count, IS_ENTERPRISE)
-    leader_flat = np.where(entry >= 0, index.flat[np.maximum(entry, 0)], -1)[node]
-    supplier = np.where(
-        enterprise[lead], lead_flat, np.where(member_flat >= 0, member_flat, leader_flat)
+    leader_flat = np.where(leader >= 0, index.flat[np.maximum(leader, 0)], -1)
+    lead_flat, supplier = np.empty(rows.size, dtype=np.int64), np.empty(rows.size, dtype=np.int64)
+    _suppliers(
+        lead,
+        node,
+        pr.members[rows],
+        a.cap_node,
+        a.cap_level,
+        a.kind,
+        IS_ENTERPRISE,
+        leader_flat,
+        lead_flat,
+        supplier,
     )
     has = supplier >= 0
     at = np.maximum(supplier, 0)
@@ -276,8 +325,39 @@ def record_uptake(state: State, ap: AdoptionParams, rows: Ints) -> None:
     pr.uptake[rows] = np.maximum(pr.added_sales[rows], 0.0) * credit
 
 
-def _slot_of(cap_node: Ints, node: Ints, base: Ints) -> Ints:
-    """Flat slot position of each (actor row, node) pair, -1 where the actor lacks the node."""
-    match = cap_node == node[:, None]
-    flat: Ints = np.where(match.any(axis=1), base + match.argmax(axis=1), -1)
-    return flat
+@jit
+def _suppliers(
+    lead: Ints,
+    node: Ints,
+    members: Ints,
+    cap_node: Ints,
+    cap_level: Floats,
+    kind: Ints,
+    is_enterprise: Bools,
+    leader_flat: Ints,
+    lead_flat: Ints,
+    supplier: Ints,
+) -> None:
+    # per project: the lead's slot on the node, and the supplier of its result (the lead if
+    # an enterprise; else the best enterprise member on the node, the first of equals in
+    # member and slot order; else the node's leader); -1 where there is none
+    k = cap_node.shape[1]
+    for p in range(lead.size):
+        i, j = lead[p], node[p]
+        lead_flat[p] = -1
+        for s in range(k):
+            if cap_node[i, s] == j:
+                lead_flat[p] = i * k + s
+                break
+        if is_enterprise[kind[i]]:
+            supplier[p] = lead_flat[p]
+            continue
+        best, at = -1.0, -1  # levels are never negative
+        for m in range(members.shape[1]):
+            member = members[p, m]
+            if member < 0 or not is_enterprise[kind[member]]:
+                continue
+            for s in range(k):
+                if cap_node[member, s] == j and cap_level[member, s] > best:
+                    best, at = cap_level[member, s], member * k + s
+        supplier[p] = at if at >= 0 else leader_flat[j]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from innostate.model.codebook import INSTRUMENT, SOURCE, STATUS
+from innostate.model.codebook import INSTRUMENT, IS_ENTERPRISE, SOURCE, STATUS
 from innostate.model.kernels import weighted_total
 from innostate.model.ledger import pay, receive, record_flow, refund
 from innostate.model.params import Params, steps_in
 from innostate.model.production import market_value, promised
-from innostate.model.select import node_max, slot_index
+from innostate.model.select import best_levels
 from innostate.model.state import Floats, Ints, State
 
 
@@ -91,7 +91,8 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     reported = np.minimum(score + bias, 1.0 + ev.misreporting)
     # equity-backed projects answer to their investors, who read progress and sales
     equity = pr.instrument[rows] == INSTRUMENT["vc_backed"]
-    progress_ratio, traction, judged = investor_scores(state, rows)
+    best_sales = best_sales_per_node(state)
+    progress_ratio, traction, judged = investor_scores(state, rows, best_sales)
     tech, app = np.where(equity, progress_ratio, tech), np.where(equity, traction, app)
     score, reported = np.where(equity, judged, score), np.where(equity, judged, reported)
     pr.tech_score[rows], pr.app_score[rows], pr.reported_score[rows] = tech, app, reported
@@ -106,7 +107,7 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     _stop(state, rows[cut], STATUS["cut"])
     done = rows[finishing]
     follow = (reported[finishing] >= ev.follow_on_threshold) & ~equity[finishing]
-    _settle(state, params, done[~follow])
+    _settle(state, params, done[~follow], best_sales)
     _stop(state, done[~follow], STATUS["completed"])
     _follow_on(state, params, done[follow])
     keep = rows[~cut & ~finishing]
@@ -153,13 +154,22 @@ def _repay(state: State, rows: Ints) -> None:
         pr.loan[r] -= paid / k
 
 
-def investor_scores(state: State, rows: Ints) -> tuple[Floats, Floats, Floats]:
+def best_sales_per_node(state: State) -> Floats:
+    """Domestic sales of the best-selling supplier on each node in the last step, (J,).
+
+    Only enterprises sell (adoption), so this is the best enterprise slot's revenue.
+    """
+    return best_levels(state.actors, state.nodes.count, IS_ENTERPRISE, state.actors.slot_revenue)
+
+
+def investor_scores(state: State, rows: Ints, best_sales: Floats) -> tuple[Floats, Floats, Floats]:
     """Investors' view of projects: progress ratio, market traction and their product.
 
     Progress ratio = progress / ``expected`` (what the project's money should
     have bought by now, see rnd), clipped to [0, 1]. Traction = the lead's
     domestic sales on the node in the last step relative to the best-selling
-    supplier's there (0 when it sells nothing). Investors read the firm's books
+    supplier's there (``best_sales``, :func:`best_sales_per_node`; 0 when it
+    sells nothing). Investors read the firm's books
     and the market, not the government's evaluation weights. Seed: "Support
     commercialization and scale-up of technology" (financial institutions).
     """
@@ -170,13 +180,12 @@ def investor_scores(state: State, rows: Ints) -> tuple[Floats, Floats, Floats]:
     )
     lead, node = pr.lead[rows], pr.node[rows]
     sales = np.where(a.cap_node[lead] == node[:, None], a.slot_revenue[lead], 0.0).sum(axis=1)
-    revenue = a.slot_revenue.ravel()[slot_index(a).flat]
-    best = node_max(a, revenue, state.nodes.count)[node]
+    best = best_sales[node]
     traction = np.clip(np.divide(sales, best, out=np.zeros(rows.size), where=best > 0), 0.0, 1.0)
     return ratio, traction, ratio * traction
 
 
-def _settle(state: State, params: Params, rows: Ints) -> None:
+def _settle(state: State, params: Params, rows: Ints, best_sales: Floats) -> None:
     """Equity exits: completed projects pay their investors the value they created.
 
     Proceeds per real project = ``ip_appropriability x`` the market value of
@@ -194,7 +203,7 @@ def _settle(state: State, params: Params, rows: Ints) -> None:
     share = (pr.funding[rows, SOURCE["vc"]] + pr.funding[rows, SOURCE["guidance_fund"]]) / (
         pr.funding[rows].sum(axis=1)
     )
-    _, traction, _ = investor_scores(state, rows)
+    _, traction, _ = investor_scores(state, rows, best_sales)
     value = market_value(state, params, pr.node[rows], pr.progress[rows])
     captured = params.regime.ip_appropriability * value * traction * share
     proceeds = captured * pr.weight[rows]
@@ -229,12 +238,7 @@ def _follow_on(state: State, params: Params, rows: Ints) -> None:
 
 def _update_reputation(state: State, lead: Ints, score: Floats, rate: float) -> None:
     a = state.actors
-    count = np.bincount(lead, minlength=a.count)
-    mean = np.divide(
-        np.bincount(lead, weights=score, minlength=a.count),
-        count,
-        out=np.zeros(a.count),
-        where=count > 0,
-    )
-    reviewed = count > 0
-    a.reputation[reviewed] = (1 - rate) * a.reputation[reviewed] + rate * mean[reviewed]
+    # per reviewed lead (sums in row order, as np.bincount over all actors gave them)
+    reviewed, group = np.unique(lead, return_inverse=True)
+    mean = np.bincount(group, weights=score) / np.bincount(group)
+    a.reputation[reviewed] = (1 - rate) * a.reputation[reviewed] + rate * mean

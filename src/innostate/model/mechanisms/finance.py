@@ -26,7 +26,7 @@ from innostate.model.kernels import jit, weighted_total
 from innostate.model.ledger import record_flow
 from innostate.model.params import Params, per_step, steps_in
 from innostate.model.production import difficulty, gain_constants, progress_one, promised
-from innostate.model.select import node_max, slot_index
+from innostate.model.select import slot_index
 from innostate.model.state import Bools, Floats, Ints, State, add_projects
 
 
@@ -60,19 +60,25 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     _lend(state, params)
     index = slot_index(a)
     actor, node = index.actor, index.node
-    sales = a.slot_revenue.ravel()[index.flat]
-    best = node_max(a, sales, n.count)
     hurdle, w = f.hurdle_multiple, f.guidance_policy_weight * params.regime.fund_alignment
     policy = np.where(n.chokepoint, 1.0, n.priority / max(float(n.priority.max()), 1e-12))
     luck = rng.random((2, actor.size))  # which real firms pass: unbiased rounding
-    multiple, vc_offered = np.empty(actor.size), np.empty(actor.size)
-    hybrid, gf_offered = np.empty(actor.size), np.empty(actor.size)
+    # only slots that sold last step have traction, hence a multiple and offers: a first
+    # pass finds them (a few per cent of the slots) and each node's best seller, a second
+    # values and screens them; offers come back as compact columns per kind of fund
+    selling = np.empty(actor.size, dtype=np.int64)
+    best = np.zeros(n.count)
+    count = _sellers(index.flat, node, a.slot_revenue.ravel(), selling, best)
+    # per kind of fund (VC, guidance), the offering entries and their (score, deals offered)
+    entries, offers = np.empty((2, count), dtype=np.int64), np.empty((2, 2, count))
+    found = np.zeros(2, dtype=np.int64)
     _screen(
+        selling[:count],
         index.flat,
         actor,
         node,
         a.cap_level.ravel(),
-        sales,
+        a.slot_revenue.ravel(),
         best,
         a.kind,
         IS_ENTERPRISE,
@@ -84,39 +90,41 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         w,
         f.deal_noise,
         0.5 * f.deal_noise**2,
-        multiple,
-        vc_offered,
-        hybrid,
-        gf_offered,
-        *_multiple_terms(state, params),
+        _multiple_terms(state, params),
+        entries,
+        offers,
+        found,
     )
-    _invest(
-        state,
-        params,
-        KIND["vc_fund"],
-        SOURCE["vc"],
-        f.vc_deploy_rate,
-        multiple,
-        vc_offered,
-        actor,
-        node,
-    )
-    _invest(
-        state,
-        params,
-        KIND["guidance_fund"],
-        SOURCE["guidance_fund"],
-        f.guidance_deploy_rate,
-        hybrid,
-        gf_offered,
-        actor,
-        node,
-    )
+    for fund, (kind, source, rate) in enumerate(
+        (
+            (KIND["vc_fund"], SOURCE["vc"], f.vc_deploy_rate),
+            (KIND["guidance_fund"], SOURCE["guidance_fund"], f.guidance_deploy_rate),
+        )
+    ):
+        score, offered = offers[fund, :, : found[fund]]
+        _invest(state, params, kind, source, rate, entries[fund, : found[fund]], score, offered)
     return state
 
 
 @jit
+def _sellers(flat: Ints, node: Ints, sales: Floats, selling: Ints, best: Floats) -> int:
+    # entries whose slot sold last step, in entry order, and each node's best sales
+    # (select.node_max of the sales: they are never negative, and nodes without sales,
+    # whose best stays 0, have no traction to judge)
+    count = 0
+    for e in range(flat.size):
+        value = sales[flat[e]]
+        if value > 0:
+            selling[count] = e
+            count += 1
+            if value > best[node[e]]:
+                best[node[e]] = value
+    return count
+
+
+@jit
 def _screen(
+    selling: Ints,
     flat: Ints,
     actor: Ints,
     node: Ints,
@@ -133,67 +141,49 @@ def _screen(
     w: float,
     sigma: float,
     shift: float,
-    multiple: Floats,
-    vc_offered: Floats,
-    hybrid: Floats,
-    gf_offered: Floats,
-    listed: Bools,
-    access: Floats,
-    talent: Floats,
-    difficulty: Floats,
-    frontier: Floats,
-    value_per_gain: Floats,
-    growth: Floats,
-    money: float,
-    steps: int,
-    appropriability: float,
-    deal_size: float,
-    productivity: float,
-    exponent: float,
-    floor: float,
-    catch_up_bonus: float,
-    talent_half: float,
-    dt: float,
+    terms: tuple[Any, ...],
+    entries: Ints,
+    offers: Floats,
+    found: Ints,
 ) -> None:
-    # every slot valued and screened by both kinds of funds in one pass (the numpy version
-    # built about thirty slot-sized temporaries a step)
-    for e in range(flat.size):
-        i, j = actor[e], node[e]
-        enterprise = is_enterprise[kind[i]]
-        m = 0.0
-        traction = sales[e] / best[j] if best[j] > 0 else 0.0
-        # a slot without sales has no traction, so its multiple is 0 whatever the gain: most
-        # slots sell nothing, and skipping them skips the production function's pow
-        if enterprise and traction > 0:
-            m = _multiple_one(
-                level[flat[e]],
-                traction,
-                0.0 if listed[i] else access[j],
-                talent[i],
-                difficulty[j],
-                frontier[j],
-                value_per_gain[j],
-                growth[j],
-                money,
-                steps,
-                appropriability,
-                deal_size,
-                productivity,
-                exponent,
-                floor,
-                catch_up_bonus,
-                talent_half,
-                dt,
-            )
-        multiple[e] = m
-        vc_share = _share_clearing(m, hurdle, sigma, shift) if enterprise and private[i] else 0.0
-        vc_offered[e] = np.floor(weight[i] * vc_share + luck[0, e])
+    # the selling slots valued and screened by both kinds of funds (the numpy version built
+    # about thirty slot-sized temporaries a step). A slot without sales has no traction, so
+    # its multiple is 0 whatever the gain and no real firm of it passes either screen
+    # (floor(luck) is 0): only selling slots can offer deals. Their inputs are gathered
+    # first (loads only, so that the cache misses overlap), then valued in sequence.
+    at = np.empty((3, selling.size), dtype=np.int64)  # entry, actor, node
+    got = np.empty((6, selling.size))  # level, sales, real firms, private, two lucks
+    count = 0
+    for e in selling:
+        i = actor[e]
+        if not is_enterprise[kind[i]]:
+            continue
+        at[0, count], at[1, count], at[2, count] = e, i, node[e]
+        got[0, count], got[1, count] = level[flat[e]], sales[flat[e]]
+        got[2, count], got[3, count] = weight[i], 1.0 if private[i] else 0.0
+        got[4, count], got[5, count] = luck[0, e], luck[1, e]
+        count += 1
+    for q in range(count):
+        e, i, j = at[0, q], at[1, q], at[2, q]
+        m = _multiple_at(got[0, q], got[1, q] / best[j], i, j, terms)
+        vc_share = _share_clearing(m, hurdle, sigma, shift) if got[3, q] > 0 else 0.0
+        _offer(entries, offers, found, 0, e, m, np.floor(got[2, q] * vc_share + got[4, q]))
         h = (1 - w) * m + w * hurdle * policy[j]
-        hybrid[e] = h
         gf_share = _share_clearing(m, hurdle * (1 - w * policy[j]), sigma, shift)
-        gf_offered[e] = np.floor(
-            weight[i] * (gf_share if enterprise and h > 0 else 0.0) + luck[1, e]
-        )
+        real_passing = got[2, q] * (gf_share if h > 0 else 0.0)
+        _offer(entries, offers, found, 1, e, h, np.floor(real_passing + got[5, q]))
+
+
+@jit
+def _offer(
+    entries: Ints, offers: Floats, found: Ints, fund: int, entry: int, score: float, deals: float
+) -> None:
+    # append the entry and its (score, deals) to the fund kind's columns if it offers deals
+    if deals > 0:
+        at = found[fund]
+        entries[fund, at] = entry
+        offers[fund, 0, at], offers[fund, 1, at] = score, deals
+        found[fund] = at + 1
 
 
 @jit
@@ -248,12 +238,12 @@ def expected_multiple(
     The step values every slot with the same formula in one compiled pass.
     """
     out = np.empty(actor.size)
-    _multiples(actor, node, level, traction, out, *_multiple_terms(state, params))
+    _multiples(actor, node, level, traction, out, _multiple_terms(state, params))
     return out
 
 
 def _multiple_terms(state: State, params: Params) -> tuple[Any, ...]:
-    """Inputs of :func:`_multiple_one` after the slot's own: actors', nodes', constants."""
+    """Inputs of :func:`_multiple_at` besides the slot's own: actors', nodes', constants."""
     f, rp, n, a, dt = params.finance, params.rnd, state.nodes, state.actors, state.dt
     steps = steps_in(f.deal_duration_years, dt)
     # market_value (production) per level of gain, and the market's growth over the deal
@@ -270,90 +260,50 @@ def _multiple_terms(state: State, params: Params) -> tuple[Any, ...]:
         steps,
         params.regime.ip_appropriability,
         f.deal_size,
-        *gain_constants(rp),
+        gain_constants(rp),
         dt,
     )
 
 
 @jit
 def _multiples(
-    actor: Ints,
-    node: Ints,
-    level: Floats,
-    traction: Floats,
-    out: Floats,
-    listed: Bools,
-    access: Floats,
-    talent: Floats,
-    difficulty: Floats,
-    frontier: Floats,
-    value_per_gain: Floats,
-    growth: Floats,
-    money: float,
-    steps: int,
-    appropriability: float,
-    deal_size: float,
-    productivity: float,
-    exponent: float,
-    floor: float,
-    catch_up_bonus: float,
-    talent_half: float,
-    dt: float,
+    actor: Ints, node: Ints, level: Floats, traction: Floats, out: Floats, terms: tuple[Any, ...]
 ) -> None:
     for e in range(actor.size):
-        i, j = actor[e], node[e]
-        out[e] = _multiple_one(
-            level[e],
-            traction[e],
-            0.0 if listed[i] else access[j],
-            talent[i],
-            difficulty[j],
-            frontier[j],
-            value_per_gain[j],
-            growth[j],
-            money,
-            steps,
-            appropriability,
-            deal_size,
-            productivity,
-            exponent,
-            floor,
-            catch_up_bonus,
-            talent_half,
-            dt,
-        )
+        out[e] = _multiple_at(level[e], traction[e], actor[e], node[e], terms)
 
 
 @jit
-def _multiple_one(
-    level: float,
-    traction: float,
-    access: float,
-    talent: float,
-    difficulty: float,
-    frontier: float,
-    value_per_gain: float,
-    growth: float,
-    money: float,
-    steps: int,
-    appropriability: float,
-    deal_size: float,
-    productivity: float,
-    exponent: float,
-    floor: float,
-    catch_up_bonus: float,
-    talent_half: float,
-    dt: float,
-) -> float:
-    """:func:`expected_multiple` of one slot (compiled; the one place it is written)."""
+def _multiple_at(level: float, traction: float, i: int, j: int, terms: tuple[Any, ...]) -> float:
+    """:func:`expected_multiple` of actor ``i``'s slot on node ``j`` (compiled).
+
+    ``terms`` is :func:`_multiple_terms`; the gain is :func:`progress_one`, the
+    production function's one compiled form.
+    """
+    (
+        listed,
+        access,
+        talent,
+        difficulty,
+        frontier,
+        value_per_gain,
+        growth,
+        money,
+        steps,
+        appropriability,
+        deal_size,
+        constants,
+        dt,
+    ) = terms
+    productivity, exponent, floor, catch_up_bonus, talent_half = constants
     per_step_gain = progress_one(
         money,
-        difficulty,
+        difficulty[j],
         level,
-        frontier,
-        talent,
+        frontier[j],
+        talent[i],
         1.0,
-        access,
+        0.0 if listed[i] else access[j],
         1.0,
         productivity,
         exponent,
@@ -362,8 +312,8 @@ def _multiple_one(
         talent_half,
         dt,
     )
-    value = value_per_gain * (per_step_gain * steps) / frontier * growth * traction
-    return appropriability * value / deal_size
+    value = value_per_gain[j] * (per_step_gain * steps) / frontier[j] * growth[j] * traction
+    return appropriability * value / deal_size  # type: ignore[no-any-return]
 
 
 def _invest(
@@ -372,46 +322,49 @@ def _invest(
     fund_kind: int,
     source: int,
     rate_per_year: float,
+    entry: Ints,
     score: Floats,
     offered: Floats,
-    actor: Ints,
-    node: Ints,
 ) -> None:
     """Cut the funds' deployable capital into deals and give them to the best slots.
 
-    Entries are capability slots (``actor``, ``node``) ranked by ``score``;
-    ``offered`` is how many real firm-node slots of the entry pass the funds'
-    screening (at most one deal each a step). ``floor(deployable /
-    deal_size)`` deals over all real funds go to the best-ranked slots; money
-    no slot takes stays in the funds. Each deal is a ``vc_backed`` project of
-    the firm on that node, reviewed like other projects every
-    ``review_interval_years`` (evaluation judges it by investors' criteria).
+    Candidates are capability slots (``entry`` of the slot index, increasing)
+    ranked by ``score``; ``offered`` (positive) is how many real firm-node slots
+    of the entry pass the funds' screening (at most one deal each a step).
+    ``floor(deployable / deal_size)`` deals over all real funds go to the
+    best-ranked slots; money no slot takes stays in the funds. Each deal is a
+    ``vc_backed`` project of the firm on that node, reviewed like other
+    projects every ``review_interval_years`` (evaluation judges it by
+    investors' criteria).
     """
     a, f = state.actors, params.finance
-    funds = np.flatnonzero((a.kind == fund_kind) & (a.cash > 0))
-    candidates = np.flatnonzero(offered > 0)  # no prospects, no deal
-    if funds.size == 0 or candidates.size == 0:
+    funds = _of_kind(state, fund_kind)
+    funds = funds[a.cash[funds] > 0]
+    if funds.size == 0 or entry.size == 0:  # no capital or no prospects, no deal
         return
     deployable = a.cash[funds] * per_step(rate_per_year, state.dt)  # per real fund
     total = weighted_total(deployable, a.weight[funds])
     deals = np.floor(total / f.deal_size)
     if deals < 1:
         return
-    # best slots first; each real firm-node slot takes at most one deal a step
-    needed = int(min(candidates.size, np.ceil(deals / offered[candidates].min())))
-    if needed < candidates.size:
-        candidates = candidates[np.argpartition(-score[candidates], needed - 1)[:needed]]
+    # best slots first (ties to the lower entry); each real firm-node slot takes at most
+    # one deal a step
+    candidates = np.arange(entry.size)
+    needed = int(min(entry.size, np.ceil(deals / offered.min())))
+    if needed < entry.size:
+        candidates = np.argpartition(-score, needed - 1)[:needed]
     chosen = candidates[np.lexsort((candidates, -score[candidates]))]
     before = np.cumsum(offered[chosen]) - offered[chosen]
     taken = np.clip(deals - before, 0.0, offered[chosen])
     keep = taken > 0
-    chosen, taken = chosen[keep], taken[keep]
+    chosen, taken = entry[chosen[keep]], taken[keep]
     invested = float(taken.sum()) * f.deal_size
     # every fund pays the same share of what it could deploy
     a.cash[funds] -= deployable * (invested / total)
     investor = _investors(funds, deployable * a.weight[funds], taken * f.deal_size)
     duration = steps_in(f.deal_duration_years, state.dt)
-    firms, where = actor[chosen], node[chosen]
+    index = slot_index(a)
+    firms, where = index.actor[chosen], index.node[chosen]
     budget = np.full(chosen.size, f.deal_size)
     rows = add_projects(
         state,
@@ -429,6 +382,13 @@ def _invest(
     review = steps_in(params.evaluation.review_interval_years, state.dt)
     pr.next_review[rows] = np.minimum(state.step + review, pr.end[rows])
     record_flow(state, source, INSTRUMENT["vc_backed"], firms, where, taken * f.deal_size)
+
+
+def _of_kind(state: State, kind: int) -> Ints:
+    """Rows of the actors of one kind (kinds never change: found once a run)."""
+    a = state.actors
+    rows: Ints = a.derived(f"finance.kind_{kind}", lambda: np.flatnonzero(a.kind == kind))
+    return rows
 
 
 def _investors(funds: Ints, capital: Floats, money: Floats) -> Ints:
@@ -464,7 +424,8 @@ def _coinvest(state: State, params: Params) -> None:
     "Tackle 'choke point' technologies".
     """
     a, n, pr, f = state.actors, state.nodes, state.projects, params.finance
-    funds = np.flatnonzero((a.kind == KIND["guidance_fund"]) & (a.cash > 0))
+    funds = _of_kind(state, KIND["guidance_fund"])
+    funds = funds[a.cash[funds] > 0]
     rows = _new_mission_projects(state)
     rows = rows[n.chokepoint[pr.node[rows]]]
     ratio = f.guidance_coinvest * params.regime.fund_alignment
@@ -486,7 +447,7 @@ def _coinvest(state: State, params: Params) -> None:
 def _lend(state: State, params: Params) -> None:
     """Policy banks lend ``bank_leverage`` per yuan of central money to new priority projects."""
     a, n, pr, f = state.actors, state.nodes, state.projects, params.finance
-    banks = np.flatnonzero(a.kind == KIND["policy_bank"])
+    banks = _of_kind(state, KIND["policy_bank"])
     rows = _new_mission_projects(state)
     threshold = np.quantile(n.priority, f.priority_lending_quantile)
     rows = rows[n.priority[pr.node[rows]] >= threshold]

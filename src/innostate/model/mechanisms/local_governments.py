@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from innostate.model.codebook import INSTRUMENT, IS_ENTERPRISE, IS_PERFORMER, KIND, SOURCE, STATUS
+from innostate.model.kernels import jit
 from innostate.model.ledger import pay, record_flow
 from innostate.model.params import Params, per_step, steps_in
 from innostate.model.production import promised
-from innostate.model.select import best_per_node, ensure_slot, slot_entries
-from innostate.model.state import Ints, State, add_projects
+from innostate.model.select import ensure_slot, slot_index
+from innostate.model.state import Bools, Floats, Ints, State, add_projects
 
 
 def step(state: State, params: Params, rng: np.random.Generator) -> State:
@@ -37,12 +38,16 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
 
 
 def _governments(state: State) -> Ints:
+    """The local government of each region, -1 where none (kinds and regions never change)."""
     a = state.actors
-    regions = int(a.region.max()) + 1
-    gov = np.full(regions, -1, dtype=np.int64)
-    govs = np.flatnonzero(a.kind == KIND["local_government"])
-    gov[a.region[govs]] = govs
-    return gov
+
+    def find() -> Ints:
+        gov = np.full(int(a.region.max()) + 1, -1, dtype=np.int64)
+        govs = np.flatnonzero(a.kind == KIND["local_government"])
+        gov[a.region[govs]] = govs
+        return gov
+
+    return a.derived("local_governments.government", find)
 
 
 def _match(state: State, params: Params, gov_of_region: Ints) -> None:
@@ -54,10 +59,12 @@ def _match(state: State, params: Params, gov_of_region: Ints) -> None:
     if rows.size == 0:
         return
     wanted = params.local_governments.match_rate * central[rows] * pr.weight[rows]
-    demand = np.bincount(gov, weights=wanted, minlength=a.count)
-    held = a.cash * a.weight
-    scale = np.divide(held, demand, out=np.ones(a.count), where=demand > 0)
-    paid = wanted * np.minimum(scale[gov], 1.0)
+    # per matching government (sums in row order, as np.bincount over all actors gave them)
+    govs, group = np.unique(gov, return_inverse=True)
+    demand = np.bincount(group, weights=wanted)
+    held = a.cash[govs] * a.weight[govs]
+    scale = np.divide(held, demand, out=np.ones(govs.size), where=demand > 0)
+    paid = wanted * np.minimum(scale[group], 1.0)
     pay(state, gov, -paid)
     a.cash[gov] = np.maximum(a.cash[gov], 0.0)  # only rounding can push below zero
     pr.budget[rows] += paid / pr.weight[rows]
@@ -134,20 +141,63 @@ def _local_programmes(
 def _local_leads(state: State, region: Ints, node: Ints) -> Ints:
     """Most capable actor of the region on the node, else the region's largest firm."""
     a, j = state.actors, state.nodes.count
-    regions = int(a.region.max()) + 1
-    actor, slot_node, level = slot_entries(a)
-    performer = IS_PERFORMER[a.kind[actor]]
-    best = best_per_node(a.region[actor] * j + slot_node, level, performer, regions * j)
-    lead = np.where(best[region * j + node] >= 0, actor[np.maximum(best[region * j + node], 0)], -1)
+    regions = _governments(state).size
+    index = slot_index(a)
+    best = np.full(regions * j, -1, dtype=np.int64)
+    _best_in_regions(
+        index.flat,
+        index.actor,
+        index.node,
+        a.cap_level.ravel(),
+        a.kind,
+        IS_PERFORMER,
+        a.region,
+        j,
+        best,
+    )
+    entry = best[region * j + node]
+    lead = np.where(entry >= 0, index.actor[np.maximum(entry, 0)], -1)
 
     def largest_firms() -> Ints:
-        firms = np.flatnonzero(IS_ENTERPRISE[a.kind])
-        firms = firms[np.lexsort((-a.size[firms], a.region[firms]))]  # by region, largest first
         largest = np.full(regions, -1, dtype=np.int64)
-        has, first = np.unique(a.region[firms], return_index=True)
-        largest[has] = firms[first]
+        _largest_firms(a.kind, IS_ENTERPRISE, a.region, a.size, largest)
         return largest
 
-    # sizes and regions never change: sort the firms once a run, not at every call round
+    # sizes and regions never change: find the firms once a run, not at every call round
     largest = a.derived("local_governments.largest_firm", largest_firms)
     return np.where(lead >= 0, lead, largest[region])
+
+
+@jit
+def _best_in_regions(
+    flat: Ints,
+    actor: Ints,
+    node: Ints,
+    level: Floats,
+    kind: Ints,
+    is_performer: Bools,
+    region: Ints,
+    n_nodes: int,
+    out: Ints,
+) -> None:
+    # select.best_per_node of the performers' levels per region and node cell (the first
+    # strict maximum: the lowest entry on ties), without the slot-sized keys and gathers
+    best = np.empty(out.size)
+    for e in range(flat.size):
+        i = actor[e]
+        cell = region[i] * n_nodes + node[e]
+        if is_performer[kind[i]] and (out[cell] < 0 or level[flat[e]] > best[cell]):
+            out[cell] = e
+            best[cell] = level[flat[e]]
+
+
+@jit
+def _largest_firms(
+    kind: Ints, is_enterprise: Bools, region: Ints, size: Floats, largest: Ints
+) -> None:
+    # each region's largest enterprise, the lowest row among equals (a stable sort's first)
+    for i in range(kind.size):
+        if is_enterprise[kind[i]]:
+            r = region[i]
+            if largest[r] < 0 or size[i] > size[largest[r]]:
+                largest[r] = i

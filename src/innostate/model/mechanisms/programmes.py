@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from innostate.model.codebook import INSTRUMENT, IS_PERFORMER, IS_RESEARCH, KIND, OWNER, SOURCE
+from innostate.model.kernels import jit
 from innostate.model.ledger import record_flow, spend
 from innostate.model.params import Params, steps_in
 from innostate.model.production import promised
-from innostate.model.select import node_max, slot_entries, top_per_node
+from innostate.model.select import slot_index, top_per_node
 from innostate.model.state import Bools, Floats, Ints, State, add_projects
+
+EULER_GAMMA = float(np.euler_gamma)  # the mean of a standard Gumbel
 
 
 def step(state: State, params: Params, rng: np.random.Generator) -> State:
@@ -49,25 +54,44 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     budget = np.where(issued, budget, 0.0)
     state.ledger.central_pool = pool - budget.sum()
 
-    actor, node, level = slot_entries(a)
-    observed = expected_productivity(params, level, a.talent[actor], a.reputation[actor])
-    observed *= best_impression(rng, p.selection_noise, a.weight[actor])
-    performer = IS_PERFORMER[a.kind[actor]]
-    private = a.ownership[actor] == OWNER["private"]
+    index = slot_index(a)
+    actor, node = index.actor, index.node
+    gumbel = rng.gumbel(0.0, 1.0, actor.size)  # each bidder's impression (best_impression)
     bidder_ok = rng.random(a.count) < params.regime.private_participation
-    open_eligible = performer & (~private | bidder_ok[actor])
-
-    # directive: status and alignment weigh against capability
-    national_team = performer & (~private | a.strategic_force[actor])
-    w = p.status_force_weight
-    status = w * a.strategic_force[actor] + (1 - w) * a.alignment[actor]
-    # status and productivity on one scale: productivity relative to the best national team
-    best_team = node_max(a, np.where(national_team, observed, 0.0), n.count)[node]
-    relative = np.divide(observed, best_team, out=np.zeros_like(observed), where=best_team > 0)
-    ds = params.regime.directive_selection
-    researcher = IS_RESEARCH[a.kind[actor]]
+    # one compiled pass scores every slot as a bid and finds who may lead which call, and
+    # each node's best national team; a second puts status and productivity on one scale
+    # for directive calls (about fifteen slot-sized temporaries before)
+    observed, directive = np.empty(actor.size), np.empty(actor.size)
+    eligible = np.empty((3, actor.size), dtype=np.bool_)  # national team, open, researcher
+    _bids(
+        index.flat,
+        actor,
+        node,
+        a.cap_level.ravel(),
+        a.talent,
+        a.reputation,
+        a.weight,
+        gumbel,
+        a.kind,
+        IS_PERFORMER,
+        IS_RESEARCH,
+        a.ownership == OWNER["private"],
+        a.strategic_force,
+        a.alignment,
+        bidder_ok,
+        p.selection_noise,
+        params.rnd.talent_half,
+        p.reputation_weight,
+        p.status_force_weight,
+        params.regime.directive_selection,
+        n.count,
+        observed,
+        directive,
+        eligible,
+    )
+    national_team, open_eligible, researcher = eligible
     calls = (  # score, who may lead, instrument, teams funded per node (mix order)
-        (ds * status + (1 - ds) * relative, national_team, "directive", 1),
+        (directive, national_team, "directive", 1),
         (observed, open_eligible, "open_competition", 1),
         (observed, open_eligible, "horse_race", int(p.horse_race_teams)),
         (observed, researcher, "basic_grant", int(p.grants_per_node)),
@@ -78,9 +102,10 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     return state
 
 
+@jit
 def expected_productivity(
-    params: Params, level: Floats, talent: Floats, reputation: Floats
-) -> Floats:
+    level: float, talent: float, reputation: float, talent_half: float, reputation_weight: float
+) -> float:
     """What a bidder can deliver: capability x talent saturation x review record.
 
     ``level * talent / (talent + talent_half) * max(0, 1 + reputation_weight *
@@ -90,26 +115,80 @@ def expected_productivity(
     the record is the reputation earned at reviews (evaluation). Seed: "What's
     New": the market allocates "funding, talent, and intellectual property" to
     those who deliver; "Regulatory and institutional mechanisms": "allocate
-    resources efficiently", "performance evaluation".
+    resources efficiently", "performance evaluation". Compiled, per bid.
     """
-    talent_term = talent / (talent + params.rnd.talent_half)
-    record = np.maximum(1.0 + params.programmes.reputation_weight * (reputation - 0.5), 0.0)
-    expected: Floats = level * talent_term * record
-    return expected
+    talent_term = talent / (talent + talent_half)
+    record = max(1.0 + reputation_weight * (reputation - 0.5), 0.0)
+    return level * talent_term * record
 
 
-def best_impression(rng: np.random.Generator, scale: float, weight: Floats) -> Floats:
+@jit
+def best_impression(gumbel: float, log_weight: float, scale: float) -> float:
     """Multiplicative error of the best-looking of ``weight`` equally able bidders.
 
     The log error is Gumbel with scale ``selection_noise`` (mean zero for one
-    bidder). The Gumbel is max-stable: the best of w independent draws is the
-    same Gumbel shifted by ``scale * ln w``, so a synthetic row standing for w
-    real firms bids as the best of them, and who wins a call does not depend on
-    the population scale.
+    bidder): ``exp(scale * (gumbel - euler_gamma + ln weight))`` for a standard
+    Gumbel draw ``gumbel``. The Gumbel is max-stable: the best of w independent
+    draws is the same Gumbel shifted by ``scale * ln w``, so a synthetic row
+    standing for w real firms bids as the best of them, and who wins a call
+    does not depend on the population scale. Compiled, per bid.
     """
-    log_error = scale * (rng.gumbel(0.0, 1.0, weight.shape[0]) - np.euler_gamma + np.log(weight))
-    error: Floats = np.exp(log_error)
-    return error
+    return math.exp(scale * (gumbel - EULER_GAMMA + log_weight))
+
+
+@jit
+def _bids(
+    flat: Ints,
+    actor: Ints,
+    node: Ints,
+    level: Floats,
+    talent: Floats,
+    reputation: Floats,
+    weight: Floats,
+    gumbel: Floats,
+    kind: Ints,
+    is_performer: Bools,
+    is_research: Bools,
+    private: Bools,
+    strategic_force: Bools,
+    alignment: Floats,
+    bidder_ok: Bools,
+    scale: float,
+    talent_half: float,
+    reputation_weight: float,
+    force_weight: float,
+    directive_selection: float,
+    n_nodes: int,
+    observed: Floats,
+    directive: Floats,
+    eligible: Bools,
+) -> None:
+    best_team = np.zeros(n_nodes)  # select.node_max of national teams' bids (never negative)
+    previous, log_weight = -1, 0.0
+    for e in range(flat.size):
+        i = actor[e]
+        if i != previous:  # an actor's slots are consecutive: one log per actor
+            previous, log_weight = i, math.log(weight[i])
+        bid = expected_productivity(
+            level[flat[e]], talent[i], reputation[i], talent_half, reputation_weight
+        ) * best_impression(gumbel[e], log_weight, scale)
+        observed[e] = bid
+        performer = is_performer[kind[i]]
+        # directive: state-owned actors and strategic forces; open calls: private
+        # performers only where they take part
+        eligible[0, e] = performer and (not private[i] or strategic_force[i])
+        eligible[1, e] = performer and (not private[i] or bidder_ok[i])
+        eligible[2, e] = is_research[kind[i]]
+        if eligible[0, e] and bid > best_team[node[e]]:
+            best_team[node[e]] = bid
+    for e in range(flat.size):
+        # directive: status and productivity on one scale, productivity relative to the
+        # best national team on the node (both in [0, 1])
+        i, best = actor[e], best_team[node[e]]
+        relative = observed[e] / best if best > 0 else 0.0
+        force = 1.0 if strategic_force[i] else 0.0
+        status = force_weight * force + (1 - force_weight) * alignment[i]
+        directive[e] = directive_selection * status + (1 - directive_selection) * relative
 
 
 def _fund_group(

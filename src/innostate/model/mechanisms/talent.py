@@ -32,14 +32,16 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     """
     tp, a, pr, dt = params.talent, state.actors, state.projects, state.dt
     # talent is per real actor: national totals weigh each row by the actors it stands for
-    staff_total = a.talent * a.weight
-    university_staff = staff_total[a.kind == KIND["university"]].sum()
+    universities = a.derived(
+        "talent.universities", lambda: np.flatnonzero(a.kind == KIND["university"])
+    )
+    university_staff = (a.talent[universities] * a.weight[universities]).sum()
     graduates = tp.graduation_rate * university_staff * dt
     returnees = (
         tp.returnee_rate
         * params.regime.talent_programs
         * state.talent_access
-        * staff_total.sum()
+        * (a.talent * a.weight).sum()
         * dt
     )
     a.talent *= 1.0 - per_step(tp.attrition, dt)
@@ -50,6 +52,9 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     task = state.nodes.task_weight[pr.node[rows]]
     present = team >= 0
     width = team.shape[1]
+    # only project teams are hired into: the shares are added where demand is (elsewhere
+    # they are 0), the totals still summed over all actors as before
+    hiring = np.unique(team[present])
 
     def demand_of(weights: np.ndarray) -> np.ndarray:
         burn = np.repeat(weights[:, None], width, axis=1)
@@ -58,13 +63,15 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     newcomers = graduates + returnees
     key_demand = demand_of(per_project * task)
     if returnees > 0 and key_demand.sum() > 0:
-        a.talent += returnees * key_demand / key_demand.sum() / a.weight
+        a.talent[hiring] += returnees * key_demand[hiring] / key_demand.sum() / a.weight[hiring]
         newcomers = graduates
     demand = demand_of(per_project)
     hired = tp.hire_share * newcomers if demand.sum() > 0 else 0.0
     if hired:
-        a.talent += hired * demand / demand.sum() / a.weight
+        a.talent[hiring] += hired * demand[hiring] / demand.sum() / a.weight[hiring]
     staff = weighted_total(a.talent, a.weight)
     if staff > 0:
-        a.talent += (newcomers - hired) * a.talent / staff
+        joining = np.multiply(newcomers - hired, a.talent)  # (newcomers - hired) * talent / staff
+        joining /= staff
+        a.talent += joining
     return state
