@@ -21,7 +21,7 @@ import pytest
 ROOT = Path(__file__).parent.parent
 BENCH = ROOT / "bench" / "national.py"
 # CPU microseconds per actor-step at --quick; see docs/performance.md for how it was set
-BOUND_US_PER_ACTOR_STEP = 4.0
+BOUND_US_PER_ACTOR_STEP = 3.0
 
 
 def quick_figures() -> dict:

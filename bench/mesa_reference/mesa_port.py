@@ -186,9 +186,11 @@ class Firm(Actor):
                 0.0 if self.entity_listed else node.access,
                 noise,
             )
-            slot.level = model.advance(slot.level, gain, node.frontier)
-            model.rd_gain_sum += gain
-            model.rd_gain_sq += gain * gain
+            old = slot.level
+            slot.level = model.advance(old, gain, node.frontier)
+            realised = slot.level - old  # what innostate's compiled pass yields per slot
+            model.rd_gain_sum += realised
+            model.rd_gain_sq += realised * realised
             model.rd_funded += 1
 
     def add_supply(self) -> None:

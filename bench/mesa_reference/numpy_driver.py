@@ -4,8 +4,8 @@ A step runs, in the engine's order, ``finance.step`` (as is: its co-investment
 and loans do nothing without mission projects), the self-funded part of
 ``rnd.step`` (the body of ``rnd.step`` with the project contributions,
 spillover and grants left out, calling ``rnd._own_contributions``,
-``production.progress``/``advance``, ``rnd._depreciate``, ``rnd._transfer``
-and ``rnd.update_levels``) and ``adoption.step`` (as is: it also records
+``rnd._progress_step`` (the compiled production pass), ``rnd._depreciate``
+and ``rnd._settle``: transfer, clamp and node levels) and ``adoption.step`` (as is: it also records
 revenue and uptake of the equity projects finance opened, which the Mesa port
 does not; that only makes this side slower). Equity projects are opened but
 never spent (no project contributions), as in the Mesa port.
@@ -20,8 +20,8 @@ import numpy as np
 from innostate.model import engine
 from innostate.model.codebook import INSTRUMENT, SOURCE
 from innostate.model.mechanisms import adoption, finance, rnd
-from innostate.model.params import Params
-from innostate.model.production import advance, difficulty, noise, progress
+from innostate.model.params import Params, per_step
+from innostate.model.production import difficulty, gain_constants, noise_parameters
 from innostate.model.select import slot_index
 from innostate.model.state import State
 
@@ -42,30 +42,37 @@ def self_funded_rnd(state: State, params: Params, rng: np.random.Generator) -> G
     index = slot_index(a)
     pooled, pooled_weighted = np.zeros(index.flat.size), np.zeros(index.flat.size)
     rnd._own_contributions(state, params, pooled, pooled_weighted)
-    used = np.flatnonzero(pooled > 0)
     levels = a.cap_level.ravel()
-    flat, actor, node = index.flat[used], index.actor[used], index.node[used]
-    d_eff = difficulty(state, rp)
-    old = levels[flat]
-    gain = progress(
-        rp,
+    used = index.flat[pooled > 0]
+    before = levels[used]
+    # the model's own compiled production pass, as rnd.step calls it
+    funded = rnd._count_funded(pooled)
+    idle = np.empty(index.flat.size - funded, dtype=np.int64)
+    n_idle = rnd._progress_step(
+        index.flat,
+        index.actor,
+        index.node,
+        levels,
+        pooled,
+        pooled_weighted,
+        difficulty(state, rp),
+        n.frontier,
+        n.access,
+        a.talent,
+        a.entity_listed,
+        rng.standard_normal(funded),
+        *noise_parameters(rp, state.dt),
+        *gain_constants(rp),
         state.dt,
-        pooled[used],
-        d_eff[node],
-        old,
-        n.frontier[node],
-        a.talent[actor],
-        pooled_weighted[used] / pooled[used],
-        np.where(a.entity_listed[actor], 0.0, n.access[node]),
-        noise(rng, rp, state.dt, used.size),
+        rp.frontier_brake,
+        rp.beyond_decay,
+        idle,
     )
-    levels[flat] = advance(rp, old, gain, n.frontier[node])
-    rnd._depreciate(state, rp, pooled)
+    gain = levels[used] - before  # realised progress of each funded slot
+    rnd._depreciate(state, rp, idle[:n_idle])
     n.knowledge *= (1 - rp.knowledge_decay) ** state.dt
     n.services *= (1 - rp.services_decay) ** state.dt
-    rnd._transfer(state, rp)
-    np.maximum(a.cap_level, 0.0, out=a.cap_level)
-    rnd.update_levels(state)
+    rnd._settle(state, per_step(rp.transfer_rate, state.dt))  # transfer, clamp at 0, levels
     return Gains(int(used.size), float(gain.sum()), float(np.einsum("i,i->", gain, gain)))
 
 
