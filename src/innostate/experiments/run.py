@@ -30,7 +30,7 @@ from innostate.model.codebook import (
 from innostate.model.metrics import self_reliance
 from innostate.model.records import NODE_COLUMNS, Records
 from innostate.scenario.build import World, build
-from innostate.scenario.calendar import parse_month, step_label
+from innostate.scenario.calendar import parse_month, step_index, step_label
 from innostate.scenario.errors import ScenarioError
 from innostate.scenario.load import load_scenario, rescale
 from innostate.scenario.override import Setting
@@ -688,10 +688,13 @@ def milestones_against_run(world: World, rec: Records, labels: list[str]) -> lis
     """Each dated real milestone next to the date the run's domestic level reached its level.
 
     ``run_date`` is None when the run never reached the level; ``lag_years`` is
-    run minus real (positive: the run is late). Milestones reached before the
-    run starts are marked ``before_start``.
+    run minus real (positive: the run is late). Milestones dated in the run's
+    first step or earlier are marked ``before_start`` and get no lag: the start
+    level has to show them, not the run (tests/data/test_start_levels.py checks
+    that the built-in scenarios start at or above them, and below later ones).
     """
     sched = world.state.schedule
+    cal = world.scenario.calendar
     out = []
     for m in world.scenario.milestones:
         j = world.node_ids.index(m.node)
@@ -699,6 +702,7 @@ def milestones_against_run(world: World, rec: Records, labels: list[str]) -> lis
         year, month = parse_month(m.date)
         real = year + (month - 1) / 12
         run = sched.start_year + reached[0] / sched.steps_per_year if reached.size else None
+        before = step_index(cal.start, m.date, cal.steps_per_year) <= 0
         out.append(
             {
                 "node": m.node,
@@ -706,11 +710,9 @@ def milestones_against_run(world: World, rec: Records, labels: list[str]) -> lis
                 "what": m.what,
                 "real_date": m.date,
                 "confidence": m.confidence,
-                "before_start": real < sched.start_year,
+                "before_start": before,
                 "run_date": labels[int(reached[0])] if reached.size else None,
-                "lag_years": None
-                if run is None or real < sched.start_year
-                else round(float(run - real), 2),
+                "lag_years": None if run is None or before else round(float(run - real), 2),
             }
         )
     return out
