@@ -1,4 +1,5 @@
-"""``--set PATH=VALUE`` for scenario inputs as well as model parameters.
+"""``--set PATH=VALUE`` for scenario inputs as well as model parameters, and
+``--set PATH*=FACTOR`` to scale scenario inputs.
 
 A path naming a model parameter (``regime.alignment``, ``rnd.productivity``; see
 ``innostate params``) sets that parameter. Any other path starting with a
@@ -9,6 +10,18 @@ or by position in lists without ids, e.g. ``populations.0.count``); text values
 are read as YAML scalars (``containment.rules_2022.date=2024Q4``). The changed
 scenario is validated exactly like a file, so a negative budget is refused in
 both; it is changed before its hash is computed, so the run store keys it.
+
+A path ending in ``*`` multiplies every number at or under it by the factor
+(finite, above 0): ``budgets.central.values*=1.2`` (every year of a money
+path), ``budgets.central.share*=0.5`` (one number),
+``nodes.euv_lithography.prereqs*=0.8`` (a mapping); a ``*`` part stands for
+every entry of a list or mapping: ``nodes.*.difficulty*=1.5``,
+``budgets.*.values*=0.9``. Whole-number fields are rounded (``populations.0.count*=1.5``).
+The same syntax works as a design column (a column named ``PATH*`` holding
+factors). Targets that hold text, dates or whole records (``nodes.*``) are
+refused, as are model parameters (set those to a value). Values are set first,
+then scaled, whatever the order given; the factor applies to the value in the
+scenario file, once, however often the scenario is resolved again.
 """
 
 from __future__ import annotations
@@ -81,23 +94,226 @@ def split_settings(
         apply_settings(Params(), params)
     except ScenarioError as exc:
         problems += exc.problems
+    if any(k.endswith("*") for k in inputs) or scenario._scaled is not None:
+        scenario, inputs = _unscaled(scenario, inputs)
     if inputs:
         data = scenario.model_dump()
         named: dict[str, str] = {}  # field path as validation names it -> the --set path
-        failed = [_set(data, path, value, source, named) for path, value in inputs.items()]
+        sets = {k: v for k, v in inputs.items() if not k.endswith("*")}
+        failed = [_set(data, path, value, source, named) for path, value in sets.items()]
+        # scaled after every value is set, in one order whatever the order given
+        scales = sorted(set(inputs) - set(sets))
+        failed += [_scale(data, k, inputs[k], source, named) for k in scales]
         problems += [p for p in failed if p is not None]
         if any(p is None for p in failed):  # values are checked even when other paths fail
             from innostate.scenario.load import validate_data
 
+            before = scenario
             try:
                 scenario = validate_data(data, source)
             except ScenarioError as exc:
                 problems += [
                     dataclasses.replace(p, path=named.get(p.path, p.path)) for p in exc.problems
                 ]
+            else:
+                if len(sets) < len(inputs):
+                    scenario._scaled = (before, inputs, _fields(scenario))
     if problems:
         raise ScenarioError(problems)
     return scenario, params
+
+
+def _fields(scenario: Scenario) -> tuple[Any, ...]:
+    """The scenario's field values but its population scale, compared by identity."""
+    return tuple(getattr(scenario, f) for f in Scenario.model_fields if f != "population_scale")
+
+
+def _unscaled(
+    scenario: Scenario, inputs: dict[str, Setting]
+) -> tuple[Scenario, dict[str, Setting]]:
+    """The scenario before earlier scalings, and the settings that made it merged with ``inputs``.
+
+    A scaled scenario resolved again with the same settings (as compare, sweeps and
+    sensitivity runs do) is rebuilt from the scenario before them, so that each
+    factor applies once. A scenario changed since (other than its population
+    scale, which is kept) is taken as it is.
+    """
+    mark = scenario._scaled
+    if mark is None:
+        return scenario, inputs
+    before, applied, fields = mark
+    if any(a is not b for a, b in zip(_fields(scenario), fields, strict=True)):
+        return scenario, inputs
+    return before.model_copy(update={"population_scale": scenario.population_scale}), {
+        **applied,
+        **inputs,
+    }
+
+
+def _scale(
+    data: dict[str, Any], key: str, factor: Setting, source: str, named: dict[str, str]
+) -> Problem | None:
+    """Multiply every number at or under ``key`` (``PATH*``) by ``factor``; else a Problem."""
+    path = key[:-1]
+    example = "e.g. budgets.central.values*=1.2"
+    if isinstance(factor, str) or not math.isfinite(factor) or factor <= 0:
+        shown = f"'{factor[:40]}'" if isinstance(factor, str) else f"{factor:g}"
+        return Problem(
+            source,
+            key,
+            f"factor {shown} is not a finite number above 0",
+            f"give a factor such as 1.2 (20% more) or 0.8 (20% less), {example}",
+        )
+    if path in parameter_paths():
+        return Problem(
+            source,
+            key,
+            f"'{path}' is a model parameter: factors scale scenario inputs",
+            f"set the parameter to a value instead, e.g. {path}=VALUE (`innostate params` "
+            "shows its default)",
+        )
+    parts = path.split(".")
+    if not path:
+        return Problem(source, key, "no path before '*'", f"write PATH*=FACTOR, {example}")
+    if parts[0] not in Scenario.model_fields:
+        return _unknown(key, parts[0], list(Scenario.model_fields), source)
+    found: list[tuple[Any, Any, tuple[str | int, ...], Any]] = []
+    problem = _walk(data, Scenario, parts, 0, (), found, key, source)
+    if problem is not None:
+        return problem
+    if not found:
+        return Problem(
+            source, key, f"'{path}' matches no entries", "check the list or mapping is not empty"
+        )
+    from innostate.scenario.load import dotted
+
+    leaves: list[tuple[Any, Any, tuple[str | int, ...]]] = []
+    for container, k, concrete, annotation in found:
+        where = dotted(concrete)
+        kind = _numeric(annotation)
+        if kind != "number":
+            fix = f"scale one of its numbers, {example}" if kind == "records" else example
+            what = "records" if kind == "records" else "no numbers"
+            return Problem(source, key, f"'{where}' holds {what}: nothing to scale", fix)
+        before = len(leaves)
+        _numbers(container, k, concrete, leaves)
+        if len(leaves) == before:
+            return Problem(
+                source, key, f"'{where}' is not set in this scenario: nothing to scale", example
+            )
+    for container, k, concrete in leaves:
+        old = container[k]
+        new = old * float(factor)
+        # whole-number fields stay whole (a population count): rounded half to even
+        container[k] = round(new) if isinstance(old, int) and math.isfinite(new) else new
+        named[dotted(concrete)] = key
+    return None
+
+
+def _walk(
+    node: Any,
+    annotation: Any,
+    parts: list[str],
+    i: int,
+    concrete: tuple[str | int, ...],
+    found: list[tuple[Any, Any, tuple[str | int, ...], Any]],
+    key: str,
+    source: str,
+) -> Problem | None:
+    """Collect (container, key, path, annotation) of every entry ``parts`` names; ``*`` = all."""
+    annotation = _unwrap(annotation)
+    part, last = parts[i], i == len(parts) - 1
+    prefix = ".".join(parts[:i])
+    keys: list[Any]
+    if node is None:
+        return Problem(
+            source, key, f"'{prefix}' is not set in this scenario", "scale another input"
+        )
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        fields = annotation.model_fields
+        if part not in fields:
+            if part == "*":
+                return Problem(
+                    source,
+                    key,
+                    f"'{prefix}' has named fields, not entries: '*' stands for every entry "
+                    "of a list or mapping",
+                    f"name a field of '{prefix}', e.g. {prefix}.{next(iter(fields))}*=1.2",
+                )
+            known = [f"{prefix}.{f}" if prefix else f for f in fields]
+            return _unknown(key, ".".join(parts[: i + 1]), known, source)
+        keys, child = [part], fields[part].annotation
+    elif typing.get_origin(annotation) is dict and isinstance(node, dict):
+        if part == "*":
+            keys = list(node)
+        else:
+            k = _dict_key(node, part, typing.get_args(annotation)[0])
+            if k not in node:
+                known = [f"{prefix}.{name}" for name in node]
+                return _unknown(key, ".".join(parts[: i + 1]), known, source)
+            keys = [k]
+        child = typing.get_args(annotation)[1]
+    elif typing.get_origin(annotation) is list and isinstance(node, list):
+        ids = [item.get("id") if isinstance(item, dict) else None for item in node]
+        by_id = any(n is not None for n in ids)
+        if part == "*":
+            keys = list(range(len(node)))
+        elif by_id and part in ids:
+            keys = [ids.index(part)]
+        elif not by_id and part.isdigit() and int(part) < len(node):
+            keys = [int(part)]
+        else:
+            known = [f"{prefix}.{n}" for n in (ids if by_id else range(len(node)))]
+            what = "id" if by_id else "position"
+            return _unknown(key, ".".join(parts[: i + 1]), known, source, what=what)
+        child = typing.get_args(annotation)[0]
+    else:
+        return Problem(
+            source,
+            key,
+            f"'{prefix}' is a single value: it has no part '{part}'",
+            f"write {prefix}*=FACTOR",
+        )
+    for k in keys:
+        if last:
+            found.append((node, k, (*concrete, k), child))
+        else:
+            problem = _walk(node[k], child, parts, i + 1, (*concrete, k), found, key, source)
+            if problem is not None:
+                return problem
+    return None
+
+
+def _numeric(annotation: Any) -> str:
+    """``number`` when a field holds numbers (or mappings and lists of them), else
+    ``records`` (models) or ``other`` (text, dates, choices)."""
+    annotation = _unwrap(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (dict, list):
+        return _numeric(typing.get_args(annotation)[-1])
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "records"
+    if annotation in (int, float):
+        return "number"
+    return "other"
+
+
+def _numbers(
+    container: Any,
+    key: Any,
+    concrete: tuple[str | int, ...],
+    out: list[tuple[Any, Any, tuple[str | int, ...]]],
+) -> None:
+    """Every number at or under ``container[key]`` (mapping values and list items)."""
+    value = container[key]
+    if isinstance(value, dict):
+        for k in value:
+            _numbers(value, k, (*concrete, k), out)
+    elif isinstance(value, list):
+        for k in range(len(value)):
+            _numbers(value, k, (*concrete, k), out)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        out.append((container, key, concrete))
 
 
 def _set(

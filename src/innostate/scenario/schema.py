@@ -19,7 +19,7 @@ import datetime
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, create_model
 
 from innostate.model.codebook import ACTOR_KINDS, EVENT_KINDS, OWNERSHIPS, SOURCES
 from innostate.model.params import Params, Regime
@@ -310,6 +310,9 @@ class Scenario(Strict):
     parameters: ParameterOverrides = Field(  # type: ignore[valid-type]
         default_factory=ParameterOverrides, description="mechanism parameter overrides by group"
     )
+    # set by scenario/override.py when inputs were scaled (PATH*=FACTOR): the scenario before,
+    # the settings applied and what they gave, so that resolving again scales only once
+    _scaled: Any = PrivateAttr(default=None)
 
 
 def vocabulary() -> set[str]:

@@ -65,7 +65,9 @@ def run(
         typer.Option(
             "--set",
             help="set a parameter or scenario input, e.g. --set regime.alignment=0.5 or "
-            "--set budgets.central.growth_after=0.1 (repeatable)",
+            "--set budgets.central.growth_after=0.1; PATH*=FACTOR multiplies every number "
+            "at or under PATH, e.g. --set 'budgets.central.values*=1.2' or "
+            "'nodes.*.difficulty*=1.5' (repeatable)",
         ),
     ] = None,
     fresh: Annotated[
@@ -119,7 +121,8 @@ def _settings(items: list[str], scenario: Scenario) -> dict[str, Setting]:
     """Parse ``--set path=value`` options and check them against the scenario.
 
     Values are numbers, or text for scenario inputs that are not numbers
-    (``--set containment.rules_2022.date=2024Q4``).
+    (``--set containment.rules_2022.date=2024Q4``); ``--set 'path*=factor'``
+    scales (see scenario/override.py).
     """
     parsed: dict[str, Setting] = {}
     problems = []
@@ -461,7 +464,9 @@ def compare(
     settings: Annotated[
         list[str] | None,
         typer.Option(
-            "--set", help="set a parameter or scenario input in every run, e.g. --set rnd.noise=0"
+            "--set",
+            help="set a parameter or scenario input in every run, e.g. --set rnd.noise=0 "
+            "(PATH*=FACTOR scales, as for run)",
         ),
     ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
@@ -524,7 +529,8 @@ def sweep(
         typer.Option(
             "--param",
             help="an input to vary: PATH=LOW:HIGH:N (N levels), PATH=v1,v2,... or, for lhs, "
-            "PATH=LOW:HIGH; PATH is a dotted path as for --set, regime or containment "
+            "PATH=LOW:HIGH; PATH is a dotted path as for --set (PATH* for factors), regime or "
+            "containment "
             "(repeatable)",
         ),
     ] = None,
@@ -558,7 +564,10 @@ def sweep(
     ] = None,
     settings: Annotated[
         list[str] | None,
-        typer.Option("--set", help="set a parameter or scenario input in every run"),
+        typer.Option(
+            "--set",
+            help="set a parameter or scenario input in every run (PATH*=FACTOR scales, as for run)",
+        ),
     ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
     fresh: Annotated[
@@ -705,7 +714,10 @@ def sensitivity(
     ] = None,
     settings: Annotated[
         list[str] | None,
-        typer.Option("--set", help="set a parameter or scenario input in every run"),
+        typer.Option(
+            "--set",
+            help="set a parameter or scenario input in every run (PATH*=FACTOR scales, as for run)",
+        ),
     ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
     fresh: Annotated[
