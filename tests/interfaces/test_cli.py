@@ -205,6 +205,14 @@ def test_set_overrides_parameters_by_dotted_path(tmp_path):
         assert text in bad.output
 
 
+def test_run_scales_scenario_inputs_by_a_factor(tmp_path):
+    args = ["run", "tiny", "-q", "--no-report", "--out", str(tmp_path)]
+    ok = runner.invoke(app, [*args, "--set", "budgets.central.values*=1.5"])
+    assert ok.exit_code == 0, ok.output
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["settings"] == {"budgets.central.values*": 1.5}
+
+
 def test_compare_of_one_regime_gives_containment_differences(tmp_path):
     grid = ["--regimes", "new_national_system", "--containment", "real,none", "--replicates", "3"]
     result = runner.invoke(
@@ -344,6 +352,8 @@ def test_validate_refuses_every_broken_file_with_exit_2_and_its_name(path):
         (["compare", "tiny", "--seed", "-5"], "--seed"),
         (["run", "tiny", "--set", "regime.alignment=nan"], "nan is out of range"),
         (["run", "tiny", "--set", "regime.alignment=inf"], "inf is out of range"),
+        (["run", "tiny", "--set", "budgets.central.values*=0"], "factor 0 is not a finite"),
+        (["run", "tiny", "--set", "rnd.noise*=2"], "is a model parameter"),
         (["compare", "tiny", "--regimes", ","], "--regimes: no names given"),
         (["compare", "tiny", "--regimes", "market_led,market_led"], "given twice"),
         (["compare", "tiny", "--containment", "real,real"], "'real' given twice"),

@@ -130,3 +130,122 @@ def test_text_settings_are_read_as_yaml_scalars(tiny):
     problems = refused(tiny, {"calendar.end": "2300Q1", "regime.alignment": "high"})
     assert any(p.path == "calendar.end" and "outside 1900..2200" in p.message for p in problems)
     assert any(p.path == "regime.alignment" and "not a number" in p.message for p in problems)
+
+
+# ---------------------------------------------------------------- PATH*=FACTOR scales inputs
+
+
+def test_a_factor_scales_every_year_of_a_money_path(tiny):
+    changed, params = split_settings(tiny, {"budgets.central.values*": 1.5})
+    assert params == {}
+    assert changed.budgets["central"].values == {2019: 60.0, 2028: 90.0}
+    assert changed.budgets["local"].values == tiny.budgets["local"].values
+
+
+def test_a_factor_scales_a_scalar_a_list_entry_and_a_mapping(tiny):
+    changed, _ = split_settings(
+        tiny,
+        {
+            "budgets.central.growth_after*": 2,
+            "nodes.logic_chip.difficulty*": 0.5,
+            "nodes.logic_chip.prereqs*": 0.5,
+            "populations.0.count*": 1.5,
+        },
+    )
+    before = next(n for n in tiny.nodes if n.id == "logic_chip")
+    after = next(n for n in changed.nodes if n.id == "logic_chip")
+    assert changed.budgets["central"].growth_after == 2 * tiny.budgets["central"].growth_after
+    assert after.difficulty == 0.5 * before.difficulty
+    assert after.prereqs == {k: 0.5 * v for k, v in before.prereqs.items()}
+    count = changed.populations[0].count  # a whole-number field stays whole
+    assert isinstance(count, int) and count == round(1.5 * tiny.populations[0].count)
+
+
+def test_a_wildcard_scales_every_entry_of_a_list_or_mapping(tiny):
+    changed, _ = split_settings(tiny, {"nodes.*.difficulty*": 2, "budgets.*.share*": 0.5})
+    assert [n.difficulty for n in changed.nodes] == [2 * n.difficulty for n in tiny.nodes]
+    assert all(changed.budgets[c].share == 0.5 * b.share for c, b in tiny.budgets.items())
+
+
+def test_values_are_set_before_they_are_scaled_whatever_the_order(tiny):
+    one = {"budgets.central.values*": 2, "budgets.central.values.2027": 100}
+    two = dict(reversed(one.items()))
+    first, _ = split_settings(tiny, one)
+    second, _ = split_settings(tiny, two)
+    assert first.budgets["central"].values[2027] == 200
+    assert first.model_dump() == second.model_dump()
+
+
+def test_a_factor_applies_once_however_often_the_scenario_is_resolved(tiny):
+    settings = {"budgets.central.values*": 1.2, "budgets.central.values.2027": 100}
+    inputs = resolve(tiny, settings=settings, scale=0.5)
+    again = resolve(inputs.scenario, settings=inputs.settings)  # as compare and sweeps do
+    assert again.scenario.budgets["central"].values[2027] == pytest.approx(120)
+    assert again.key() == inputs.key()
+    assert again.scenario.population_scale == 0.5
+    # a design row adding a factor on top of the run's settings starts from the file too
+    row = resolve(inputs.scenario, settings={**inputs.settings, "nodes.eda.difficulty*": 2})
+    assert row.scenario.budgets["central"].values[2019] == pytest.approx(48)
+
+
+def test_a_scaled_run_is_keyed_by_the_scaled_scenario(tiny):
+    plain, scaled = resolve(tiny), resolve(tiny, settings={"nodes.*.difficulty*": 1.5})
+    assert plain.key()["scenario_hash"] != scaled.key()["scenario_hash"]
+    assert scaled.key()["settings"] == {"nodes.*.difficulty*": 1.5}
+    assert plain.folder_name() != scaled.folder_name()
+    # the same numbers written by value give the same scenario hash
+    by_value = {f"nodes.{n.id}.difficulty": 1.5 * n.difficulty for n in tiny.nodes}
+    assert resolve(tiny, settings=by_value).key()["scenario_hash"] == scaled.key()["scenario_hash"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message", "fix"),
+    [
+        ({"budgets.central.values*": 0}, "factor 0 is not a finite number above 0", "1.2"),
+        ({"budgets.central.values*": -1}, "not a finite number above 0", "0.8"),
+        ({"budgets.central.values*": float("inf")}, "not a finite number above 0", "1.2"),
+        ({"budgets.central.values*": "more"}, "factor 'more' is not a finite", "1.2"),
+        ({"budgets.centrl.values*": 2}, "unknown", "did you mean 'budgets.central.values*'?"),
+        ({"nodes.logic_chp.difficulty*": 2}, "unknown id", "'nodes.logic_chip.difficulty*'"),
+        ({"rnd.productivity*": 2}, "is a model parameter", "rnd.productivity=VALUE"),
+        ({"nodes.*": 2}, "holds records", "scale one of its numbers"),
+        ({"calendar.end*": 2}, "holds no numbers", "budgets.central.values*=1.2"),
+        ({"actors.*.name*": 2}, "holds no numbers", "budgets.central.values*=1.2"),
+        ({"calendar.*.x*": 2}, "named fields, not entries", "name a field of 'calendar'"),
+        ({"regime.overrides.alignment*": 2}, "is not set in this scenario", "e.g."),
+        ({"seed.x*": 2}, "single value", "seed*=FACTOR"),
+        ({"*": 2}, "no path before '*'", "PATH*=FACTOR"),
+    ],
+)
+def test_bad_factors_and_paths_are_refused_with_message_and_fix(tiny, settings, message, fix):
+    problems = refused(tiny, settings)
+    found = [p for p in problems if message in p.message and fix in p.fix]
+    assert found, [str(p) for p in problems]
+    assert found[0].file == "--set" and found[0].path == next(iter(settings))
+
+
+def test_a_scaled_value_out_of_range_is_named_by_the_factor(tiny):
+    problems = refused(tiny, {"budgets.*.share*": 3})
+    assert problems and all(p.path == "budgets.*.share*" for p in problems)
+    assert any("outside [0, 1]" in p.message for p in problems)
+
+
+def test_a_design_column_scales_each_row(tiny):
+    import pandas as pd
+
+    from innostate.experiments.design import check_design
+
+    design = pd.DataFrame({"budgets.central.values*": [0.5, 2.0], "regime.alignment": [0.4, 0.6]})
+    points = check_design(design, tiny, settings={"nodes.*.difficulty*": 3})
+    central = [p.inputs.scenario.budgets["central"].values[2019] for p in points]
+    assert central == [20.0, 80.0]
+    for p in points:  # the run's own factor applies once in every row
+        assert [n.difficulty for n in p.inputs.scenario.nodes] == [
+            3 * n.difficulty for n in tiny.nodes
+        ]
+    assert points[0].key["scenario_hash"] != points[1].key["scenario_hash"]
+    with pytest.raises(ScenarioError) as info:
+        check_design(pd.DataFrame({"budgets.central.values*": [1.0, -1.0]}), tiny)
+    problem = info.value.problems[0]
+    assert problem.file == "design" and problem.path == "budgets.central.values*"
+    assert "above 0" in problem.message and "row 1" in problem.message

@@ -154,7 +154,7 @@ def _scale(
     data: dict[str, Any], key: str, factor: Setting, source: str, named: dict[str, str]
 ) -> Problem | None:
     """Multiply every number at or under ``key`` (``PATH*``) by ``factor``; else a Problem."""
-    path = key[:-1]
+    path = key[:-1].removesuffix(".")  # PATH.* = PATH*: every number under PATH
     example = "e.g. budgets.central.values*=1.2"
     if isinstance(factor, str) or not math.isfinite(factor) or factor <= 0:
         shown = f"'{factor[:40]}'" if isinstance(factor, str) else f"{factor:g}"
