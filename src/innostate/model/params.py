@@ -214,7 +214,7 @@ class TopLevelDesignParams:
         "extra mission money per yuan of central budget at a full chokepoint gap",
     )
     mission_weight: float = param(
-        3.0,
+        10.0,
         0,
         20,
         "weight",
