@@ -54,6 +54,7 @@ import mesa
 
 from innostate.model.codebook import IS_ENTERPRISE, IS_RESEARCH, KIND, OWNER
 from innostate.model.params import Params, per_step, steps_in
+from innostate.model.production import REFERENCE_LEVEL
 from innostate.model.state import State
 
 VC, GUIDANCE = KIND["vc_fund"], KIND["guidance_fund"]
@@ -354,7 +355,8 @@ class InnovationModel(mesa.Model):
         gap = min(max((frontier - level) / frontier, 0.0), 1.0)
         catch_up = 1.0 + rp.catch_up_bonus * access * gap
         talent_term = talent / (talent + rp.talent_half)
-        base = rp.productivity * (max(money / dt, 0.0) / difficulty) ** rp.returns_exponent * dt
+        steep = difficulty * math.exp(rp.level_steepness * (level - REFERENCE_LEVEL))
+        base = rp.productivity * (max(money / dt, 0.0) / steep) ** rp.returns_exponent * dt
         gain: float = base * absorb * talent_term * factor * catch_up * noise
         return gain
 

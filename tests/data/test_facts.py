@@ -6,7 +6,7 @@ import pytest
 
 from innostate.data import builtin_text, load_facts, load_rd_stats
 from innostate.data.sources import FACT_TABLES, fact_rows
-from innostate.scenario.national import NATIONAL, population_fact, render
+from innostate.scenario.national import NATIONAL, national_scenario, population_fact, render
 from innostate.scenario.validate import find_cycle
 
 URL = re.compile(r"^https?://\S+$")
@@ -72,6 +72,23 @@ def test_technology_graph_covers_the_35_chokepoints_and_is_a_dag():
             assert n["basis"].startswith("rule"), n["id"]
     graph = {k: list(v["prereqs"]) for k, v in nodes.items()}
     assert find_cycle(graph) is None
+
+
+def test_missions_are_sourced_plans_and_mark_nodes_from_the_year_they_were_issued():
+    techs = load_facts("technologies")
+    missions = {m["id"]: m for m in techs["missions"]}
+    for m in missions.values():
+        assert m["sources"] and all(URL.match(u) for u in m["sources"]), m["id"]
+        assert m["confidence"] in CONFIDENCE and 1990 <= m["year"] <= 2025
+    named = {n["id"]: n["mission"] for n in techs["nodes"] if n.get("mission")}
+    assert {"lunar_exploration", "beidou", "c919_airframe", "deep_sea_submersibles"} <= set(named)
+    assert all(set(ids) <= set(missions) for ids in named.values())
+    for name in NATIONAL:
+        spec = load_facts("national")["scenarios"][name]
+        start = int(str(spec["start"])[:4])
+        marked = {n["id"] for n in national_scenario(name)["nodes"] if n["mission"]}
+        due = {k for k, ids in named.items() if any(missions[i]["year"] <= start for i in ids)}
+        assert marked == due, name
 
 
 def test_every_named_actor_is_profiled_or_explained():

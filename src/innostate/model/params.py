@@ -213,6 +213,14 @@ class TopLevelDesignParams:
         "yuan/yuan",
         "extra mission money per yuan of central budget at a full chokepoint gap",
     )
+    mission_weight: float = param(
+        10.0,
+        0,
+        20,
+        "weight",
+        "priority a named national major project or flagship mission gets whatever its "
+        "foreign dependence, against 1 for a node with neither dependence nor threat",
+    )
 
 
 @dataclass(frozen=True)
@@ -418,6 +426,14 @@ class RndParams:
     )
     catch_up_bonus: float = param(
         1.0, 0, 10, "multiplier", "extra speed while catching up with foreign access"
+    )
+    level_steepness: float = param(
+        0.3,
+        0,
+        2,
+        "1/level",
+        "rise of difficulty per level climbed (exp), from the pilot-line level 5: later rungs "
+        "take longer",
     )
     frontier_brake: float = param(0.3, 0, 1, "multiplier", "progress factor at the frontier")
     beyond_decay: float = param(

@@ -17,11 +17,30 @@ from innostate.model.kernels import jit
 from innostate.model.params import Params, RndParams
 from innostate.model.state import Floats, Ints, State
 
+# The level at which a node's difficulty class holds (technologies.yaml: 5 = pilot line or
+# prototype in limited use). It anchors the unit of `difficulty`, not a behaviour: moving it
+# only rescales `rnd.productivity`, so it is not a parameter.
+REFERENCE_LEVEL = 5.0
+
 
 def difficulty(state: State, rp: RndParams) -> Floats:
-    """Knowledge-adjusted difficulty of every node, shape (J,)."""
+    """Knowledge-adjusted difficulty of every node at the reference level, shape (J,).
+
+    A slot's own difficulty also rises with its level: :func:`level_factor`.
+    """
     n = state.nodes
     return n.difficulty / (1.0 + rp.knowledge_effect * n.knowledge)
+
+
+def level_factor(steepness: float, level: Floats) -> Floats:
+    """How much harder a rung is at ``level`` than at the reference level.
+
+    ``exp(steepness * (level - REFERENCE_LEVEL))``: each level up multiplies the
+    money a rung needs by ``exp(steepness)`` (lab work is cheap, qualification,
+    volume supply and the frontier are dear). :func:`progress_one` applies the
+    same factor per slot.
+    """
+    return np.exp(steepness * (np.asarray(level, dtype=float) - REFERENCE_LEVEL))
 
 
 def throttle(state: State, node: Ints, available: Floats) -> Floats:
@@ -65,6 +84,9 @@ def progress(
     saturation ``talent / (talent + talent_half)``, the money-weighted mean of the
     contributions' factors (prerequisite throttle, consortium efficiency, cluster
     bonus) and the catch-up speed-up ``1 + catch_up_bonus * access * relative gap``.
+    ``difficulty`` is the node's at the reference level; the slot's own is
+    ``difficulty * exp(level_steepness * (level - REFERENCE_LEVEL))``
+    (:func:`level_factor`): progress slows as the slot climbs the scale.
     :func:`advance` turns it into a new level, braking at the frontier.
     """
     m, d, lv, f, t, fa, ac, no = (
@@ -78,7 +100,7 @@ def progress(
     return out
 
 
-def gain_constants(rp: RndParams) -> tuple[float, float, float, float, float]:
+def gain_constants(rp: RndParams) -> tuple[float, float, float, float, float, float]:
     """The production function's parameters in the order :func:`progress_one` takes them."""
     return (
         rp.productivity,
@@ -86,6 +108,7 @@ def gain_constants(rp: RndParams) -> tuple[float, float, float, float, float]:
         rp.absorptive_floor,
         rp.catch_up_bonus,
         rp.talent_half,
+        rp.level_steepness,
     )
 
 
@@ -104,6 +127,7 @@ def progress_one(
     floor: float,
     catch_up_bonus: float,
     talent_half: float,
+    steepness: float,
     dt: float,
 ) -> float:
     """:func:`progress` of one slot, compiled; the one place the formula is written.
@@ -115,7 +139,9 @@ def progress_one(
     gap = min(max((frontier - level) / frontier, 0.0), 1.0)
     catch_up = 1.0 + catch_up_bonus * access * gap
     talent_term = talent / (talent + talent_half)
-    base = productivity * (max(money / dt, 0.0) / difficulty) ** exponent * dt
+    # the rung gets dearer as the slot climbs (level_factor), on the pooled money of the slot
+    steep = difficulty * math.exp(steepness * (level - REFERENCE_LEVEL))
+    base = productivity * (max(money / dt, 0.0) / steep) ** exponent * dt
     return base * absorb * talent_term * factor * catch_up * noise  # type: ignore[no-any-return]
 
 
@@ -135,6 +161,7 @@ def _progress_loop(
     floor: float,
     catch_up_bonus: float,
     talent_half: float,
+    steepness: float,
     dt: float,
 ) -> None:
     for i in range(out.size):
@@ -152,6 +179,7 @@ def _progress_loop(
             floor,
             catch_up_bonus,
             talent_half,
+            steepness,
             dt,
         )
 

@@ -35,6 +35,7 @@ class Nodes:
     market_size: Floats  # bn yuan per year
     market_growth: Floats  # share per year
     exposure: Floats  # share of foreign supply from the containing coalition
+    mission: Bools  # a national major S&T project or flagship mission named in a public plan
     prereq_weight: Floats  # (J, J): prereq_weight[j, k] = weight of node k for node j
     access: Floats  # foreign access A_j in [0, 1]
     domestic_share: Floats

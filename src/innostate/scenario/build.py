@@ -320,6 +320,7 @@ def _nodes(s: Scenario, node_ids: list[str], area_ids: list[str]) -> Nodes:
         market_size=col("market_size"),
         market_growth=col("market_growth"),
         exposure=col("exposure"),
+        mission=np.array([n.mission for n in s.nodes], dtype=bool),
         prereq_weight=weight,
         access=col("access"),
         domestic_share=1.0 - col("foreign_share"),

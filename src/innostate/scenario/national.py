@@ -140,8 +140,10 @@ def _nodes(techs: dict[str, Any], spec: dict[str, Any], start_year: int) -> list
     market_class = {k: float(v) for k, v in rules["market_bn_per_year"].items() if k != "note"}
     growth = float(rules["market_growth"]["value"])
     years_before_2019 = 2019 - start_year
+    missions = {m["id"]: m for m in techs.get("missions", [])}
     out = []
     for n in techs["nodes"]:
+        named = _missions(n, missions, start_year)
         frontier = max(n["frontier"] - n["growth"] * years_before_2019, 0.0)
         out.append(
             {
@@ -160,10 +162,24 @@ def _nodes(techs: dict[str, Any], spec: dict[str, Any], start_year: int) -> list
                 "initial_level": min(n[spec["level_field"]], frontier),
                 "foreign_share": n[spec["foreign_field"]],
                 "exposure": n["exposure"],
-                "source": "; ".join([n["basis"], *n.get("facts", [])]),
+                "mission": bool(named),
+                "source": "; ".join(
+                    [n["basis"], *n.get("facts", []), *(f"missions:{m}" for m in named)]
+                ),
             }
         )
     return out
+
+
+def _missions(node: dict[str, Any], missions: dict[str, Any], start_year: int) -> list[str]:
+    """The plans naming the node as a major project that were issued by the start year."""
+    named = []
+    for ident in node.get("mission") or []:
+        if ident not in missions:
+            raise FactError(f"technologies.yaml: node {node['id']} names unknown mission '{ident}'")
+        if int(missions[ident]["year"]) <= start_year:
+            named.append(ident)
+    return named
 
 
 def _level_shift(techs: dict[str, Any], spec: dict[str, Any]) -> dict[str, float]:

@@ -139,6 +139,11 @@ class Node(Strict):
         1.0, ge=0, le=1, description="share of foreign supply from the containing coalition"
     )
     access: float = Field(1.0, ge=0, le=1, description="foreign access at the start")
+    mission: bool = Field(
+        False,
+        description="a national major S&T project or flagship mission named in a public plan "
+        "(central priority from top_level_design.mission_weight; say which plan in `source`)",
+    )
     source: str = ""
 
 

@@ -6,7 +6,7 @@ from innostate.model.params import RndParams, per_step
 from innostate.model.production import advance, difficulty, progress
 from innostate.model.state import add_projects
 
-from factory import actor, node, rng, world
+from factory import actor, node, params_with, rng, world
 
 ONE = np.ones(1)
 
@@ -164,3 +164,50 @@ def test_unused_capability_depreciates_and_used_capability_does_not():
     rnd.step(w.state, w.params, rng())
     level = w.state.actors.cap_level[:, 0]
     assert level[0] < 4.0 < level[1]
+
+
+def test_progress_slows_as_the_slot_climbs_the_scale():
+    # a rung costs exp(level_steepness) times more money per level climbed, from level 5
+    flat, steep = RndParams(level_steepness=0.0), RndParams(level_steepness=0.5)
+    for level in (3.0, 5.0, 7.0):
+        ratio = _progress(steep, level=level) / _progress(flat, level=level)
+        assert np.isclose(ratio, np.exp(-flat.returns_exponent * 0.5 * (level - 5.0)))
+    # so the upper rungs take longer: from 7 a step gains less than from 4
+    high, low = _progress(steep, level=7.0), _progress(steep, level=4.0)
+    assert high / low < _progress(flat, level=7.0) / _progress(flat, level=4.0)
+
+
+def _years_to_climb(steepness: float, start: float, rung: float = 0.5) -> float:
+    """Years a funded firm takes from ``start`` up one rung, stepping quarters."""
+    w = world(
+        nodes=[node("a", frontier=9.0, requirement=9.0)],
+        actors=[actor("firm", capabilities={"a": start}, talent=400)],
+        parameters={"rnd": {"noise": 0.0, "level_steepness": steepness, "depreciation": 0.0}},
+    )
+    s = w.state
+    for quarter in range(400):
+        s.actors.cash[0] = 40.0  # the same own R&D every quarter
+        rnd.step(s, w.params, rng())
+        if s.actors.cap_level[0, 0] >= start + rung:
+            return (quarter + 1) * s.dt
+    return np.inf
+
+
+def test_time_between_rungs_grows_up_the_scale_only_with_steepness():
+    flat = _years_to_climb(0.0, 6.5) / _years_to_climb(0.0, 4.5)
+    steep = _years_to_climb(0.5, 6.5) / _years_to_climb(0.5, 4.5)
+    assert steep > 1.5 * flat
+
+
+def test_reviews_expect_what_money_buys_at_the_lead_s_level():
+    # the technical score compares progress with what the money buys a fully able team at
+    # the lead's level: the slow-down up the scale is no failure of the team
+    def ratio(steepness):
+        w = _project_world(listed=False)
+        w.state.actors.cap_level[0, 0] = 7.0
+        params = params_with(w, rnd={"level_steepness": steepness})
+        rnd.step(w.state, params, rng())
+        pr = w.state.projects
+        return pr.progress[0] / pr.expected[0]
+
+    assert np.isclose(ratio(0.0), ratio(1.0))

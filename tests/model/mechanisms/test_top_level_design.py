@@ -146,3 +146,43 @@ def test_the_envelope_grows_with_the_chokepoint_gap_and_enters_through_the_ledge
     assert 0 < near < far
     assert added(1.0, 0.0) == 0.0
     assert added(6.0, 0.5) == 0.0  # requirement met: no chokepoint left
+
+
+def _mission_world(mission_weight: float):
+    """A flagship mission with no foreign dependence next to a cut-off chokepoint.
+
+    'lunar' is made at home (no foreign share, no exposure) and named by a plan;
+    'chip' depends on a cut-off foreign supply. Both lag their requirement equally.
+    """
+    w = world(
+        nodes=[
+            node("lunar", area="space", foreign_share=0.0, exposure=0.0, mission=True),
+            node("chip", access=0.0, foreign_share=0.9),
+        ],
+        actors=[actor("firm", capabilities={"lunar": 4.0, "chip": 4.0})],
+        parameters={"top_level_design": {"mission_weight": mission_weight}},
+    )
+    w.state.nodes.domestic_level[:] = 4.0
+    return w
+
+
+def test_a_flagship_mission_gets_money_without_foreign_dependence():
+    # seed, "Track Record of Delivery": the lunar missions, BeiDou, the C919 and deep-sea
+    # exploration are credited to the system; none of them was a foreign chokepoint
+    def lunar_money(weight):
+        money = _mission_money(_mission_world(weight))
+        return money[0] / money.sum()
+
+    none, some, more = lunar_money(0.0), lunar_money(3.0), lunar_money(10.0)
+    assert none < some < more
+    assert more > 2 * none
+
+
+def test_mission_weight_leaves_nodes_no_plan_names_alone():
+    def shares(weight):
+        w = _mission_world(weight)
+        w.state.nodes.mission[:] = False
+        top_level_design.step(w.state, w.params, rng())
+        return w.state.nodes.priority
+
+    assert np.allclose(shares(0.0), shares(10.0))

@@ -295,7 +295,7 @@ def _multiple_at(level: float, traction: float, i: int, j: int, terms: tuple[Any
         constants,
         dt,
     ) = terms
-    productivity, exponent, floor, catch_up_bonus, talent_half = constants
+    productivity, exponent, floor, catch_up_bonus, talent_half, steepness = constants
     per_step_gain = progress_one(
         money,
         difficulty[j],
@@ -310,6 +310,7 @@ def _multiple_at(level: float, traction: float, i: int, j: int, terms: tuple[Any
         floor,
         catch_up_bonus,
         talent_half,
+        steepness,
         dt,
     )
     value = value_per_gain[j] * (per_step_gain * steps) / frontier[j] * growth[j] * traction

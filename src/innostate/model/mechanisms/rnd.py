@@ -22,6 +22,7 @@ from innostate.model.production import (
     advance_one,
     difficulty,
     gain_constants,
+    level_factor,
     noise_parameters,
     progress_one,
     throttle,
@@ -100,7 +101,9 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
         # project against it, so splitting money does not change the verdict, while a
         # project whose team works better (throttle, efficiency) than its lead's other
         # spending on the node scores better
-        ideal = yearly_gain(rp, pooled[entry_p] / state.dt, d_eff[node_p]) * state.dt
+        # at the lead's level before the step, as the production function saw it
+        steep = d_eff[node_p] * level_factor(rp.level_steepness, before_p)
+        ideal = yearly_gain(rp, pooled[entry_p] / state.dt, steep) * state.dt
         money_share = money_p / pooled[entry_p]
         state.projects.expected[rows] += params.programmes.ambition * ideal * money_share
         _spillover(state, rp, rows, after_p)
@@ -152,6 +155,7 @@ def _progress_step(
     floor: float,
     catch_up_bonus: float,
     talent_half: float,
+    steepness: float,
     dt: float,
     brake: float,
     decay: float,
@@ -182,6 +186,7 @@ def _progress_step(
             floor,
             catch_up_bonus,
             talent_half,
+            steepness,
             dt,
         )
         u += 1

@@ -29,10 +29,12 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     plan's key-task list is fixed to the chokepoints of the day. Every
     ``replan_interval_years`` (and at plan boundaries and shocks) priorities are
     revisited: priority of node j = area weight x (relative shortfall to the
-    requirement + ``shortfall_floor``) x (1 + dependence on foreign supply) x
-    (1 + threat of cut-off) x readiness ** ``tractability_weight``
-    (:func:`readiness`) x (1 + ``key_task_bonus`` x task weight), where the task
-    weight sequences the key tasks along the prerequisite graph
+    requirement + ``shortfall_floor``) x ((1 + dependence on foreign supply) x
+    (1 + threat of cut-off) + ``mission_weight`` x mission) x readiness **
+    ``tractability_weight`` (:func:`readiness`) x (1 + ``key_task_bonus`` x task
+    weight), where mission is 1 on a node a public plan names as a national major
+    project or flagship mission (lunar exploration, BeiDou, large aircraft...)
+    and the task weight sequences the key tasks along the prerequisite graph
     (:func:`task_weights`). Shares follow priority with exponent
     ``regime.concentration`` (0 spreads money evenly).
     """
@@ -52,7 +54,10 @@ def step(state: State, params: Params, rng: np.random.Generator) -> State:
     shortfall = np.clip((n.requirement - n.domestic_level) / n.requirement, 0.0, 1.0)
     dependence = 1.0 - n.domestic_share
     threat = np.maximum(1.0 - n.access, n.exposure * p.threat_perception)
-    priority = area_weight * (shortfall + p.shortfall_floor) * (1.0 + dependence) * (1.0 + threat)
+    # a flagship mission draws money whatever its foreign dependence (seed, "Track Record of
+    # Delivery": the lunar missions, BeiDou, the C919 and deep-sea exploration)
+    pressure = (1.0 + dependence) * (1.0 + threat) + p.mission_weight * n.mission
+    priority = area_weight * (shortfall + p.shortfall_floor) * pressure
     priority *= np.power(readiness(state), p.tractability_weight)
     priority *= 1.0 + p.key_task_bonus * n.task_weight
     n.priority = _shares(priority, params.regime.concentration)
