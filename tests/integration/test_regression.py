@@ -13,12 +13,12 @@ from innostate import simulate
 def test_tiny_under_the_default_regime_and_seed():
     result = simulate("tiny", seed=7)
     s = result.summary
-    assert s["rd_spent_bn"] == pytest.approx(1250.5181740951539, rel=1e-6)
-    assert (s["projects"], s["projects_cut"], s["duplicate_projects"]) == (527, 107, 13)
+    assert s["rd_spent_bn"] == pytest.approx(1252.3299041297223, rel=1e-6)
+    assert (s["projects"], s["projects_cut"], s["duplicate_projects"]) == (521, 108, 13)
     first = result.breakthroughs.iloc[0]
     assert (first["node"], first["date"], first["lead"], first["instrument"]) == (
-        "satellite_nav",
-        "2023Q1",
-        "space_soe",
-        "directive",
+        "quantum_comm",
+        "2023Q2",
+        "firm-0-4",
+        "self_funded",
     )
