@@ -533,7 +533,7 @@ def _assumptions(manifest: dict[str, Any]) -> str:
         "finished",
     ]
     run = pd.DataFrame([{"item": k, "value": manifest.get(k, "")} for k in keys])
-    flat = _flatten(manifest.get("parameters", {}))
+    flat = _flatten(manifest.get("parameter_values", {}))
     params = pd.DataFrame([{"parameter": k, "value": v} for k, v in flat.items()])
     return (
         table(run, scroll=False)
