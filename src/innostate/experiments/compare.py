@@ -269,6 +269,7 @@ def compare(
             "scenario": base.scenario.name,
             "scenario_hash": common["scenario_hash"],
             "population_scale": base.scenario.population_scale,
+            "steps_per_year": base.scenario.calendar.steps_per_year,
             "settings": common["settings"],
             "regimes": regimes,
             "containments": containments,
