@@ -118,8 +118,17 @@ def write_posterior(
     predictive = pd.DataFrame(
         rows,
         columns=[
-            "id", "node", "level", "real_date", "real_year", "precision_years", "split",
-            "q10", "q50", "q90", "reached_share",
+            "id",
+            "node",
+            "level",
+            "real_date",
+            "real_year",
+            "precision_years",
+            "split",
+            "q10",
+            "q50",
+            "q90",
+            "reached_share",
         ],  # fmt: skip
     )
     predictive["inside_80"] = (predictive["q10"] <= predictive["real_year"]) & (

@@ -1,5 +1,5 @@
-"""``innostate`` command line: run, compare, sweep, sensitivity, discover, report, scenarios,
-regimes, params, show, validate, export, data."""
+"""``innostate`` command line: run, compare, sweep, sensitivity, discover, report,
+calibration-report, scenarios, regimes, params, show, validate, export, data."""
 
 from __future__ import annotations
 
@@ -433,6 +433,28 @@ def report(
             markup=False,
             highlight=False,
         )
+        raise typer.Exit(code=2) from None
+    out.print(f"Wrote [bold]{path}[/]")
+
+
+@app.command("calibration-report")
+def calibration_report(
+    folder: Annotated[Path, typer.Argument(help="the --out folder of innostate calibrate")],
+) -> None:
+    """Write FOLDER/calibration.html: milestones against the posterior predictive, backtest
+    figures, posterior marginals and correlations, emulator diagnostics (offline HTML)."""
+    from innostate.experiments.store import DamagedRun, folder_lock
+    from innostate.interfaces.report import write_calibration_report
+
+    try:
+        if not folder.is_dir():
+            raise DamagedRun(
+                f"{folder}: no such folder. Fix: give the --out folder of innostate calibrate."
+            )
+        with folder_lock(folder):  # not while a calibration is writing there
+            path = write_calibration_report(folder)
+    except StoreError as exc:
+        err.print(str(exc), soft_wrap=True, markup=False, highlight=False)
         raise typer.Exit(code=2) from None
     out.print(f"Wrote [bold]{path}[/]")
 
