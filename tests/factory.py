@@ -115,22 +115,11 @@ def write_posterior(
         ("e@8.0", "e", 8.0, "2022", 2022.5, 1.0, "held_out", 2026.0, float("inf"), float("inf"),
          0.4),
     ]  # fmt: skip
-    predictive = pd.DataFrame(
-        rows,
-        columns=[
-            "id",
-            "node",
-            "level",
-            "real_date",
-            "real_year",
-            "precision_years",
-            "split",
-            "q10",
-            "q50",
-            "q90",
-            "reached_share",
-        ],  # fmt: skip
-    )
+    columns = [
+        "id", "node", "level", "real_date", "real_year", "precision_years", "split",
+        "q10", "q50", "q90", "reached_share",
+    ]  # fmt: skip
+    predictive = pd.DataFrame(rows, columns=columns)
     predictive["inside_80"] = (predictive["q10"] <= predictive["real_year"]) & (
         predictive["real_year"] <= predictive["q90"]
     )
