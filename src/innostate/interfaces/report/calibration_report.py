@@ -357,7 +357,16 @@ def _emulator(emulator: pd.DataFrame) -> str:
                 "largest |error|": float(np.abs(z).max()) if z.size else float("nan"),
             }
         )
-        fig.add_trace(go.Box(y=z, name=str(target), boxpoints="all", jitter=0.4, pointpos=0))
+        fig.add_trace(
+            go.Box(
+                x=[str(target)] * z.size,
+                y=z,
+                name=str(target),
+                boxpoints="all",
+                jitter=0.4,
+                pointpos=0,
+            )
+        )
     fig.add_hrect(y0=-2, y1=2, fillcolor="#2ca02c", opacity=0.08, line_width=0)
     fig.update_layout(yaxis={"title": "standardised error"}, showlegend=False)
     all_z = emulator["standardised"].to_numpy(dtype=float)
