@@ -264,23 +264,23 @@ def _sets(path: Path) -> pd.DataFrame:
         problems.append(
             Problem(file, "weight", f"weights sum to {weight.sum():.6g}, not 1", RECALIBRATE)
         )
-    paths = [c for c in sets.columns if c not in ("set", "weight")]
+    paths = [str(c) for c in sets.columns if c not in ("set", "weight")]
     known = parameter_paths()
-    for path in paths:
-        if path not in known and str(path).split(".")[0] not in Scenario.model_fields:
+    for column in paths:
+        if column not in known and column.split(".")[0] not in Scenario.model_fields:
             problems.append(
                 Problem(
                     file,
-                    str(path),
+                    column,
                     "names no parameter or scenario input that --set takes",
                     "see `innostate params`; the calibration was made by another model version: "
                     + RECALIBRATE,
                 )
             )
-        elif not pd.api.types.is_numeric_dtype(sets[path]) or not np.all(
-            np.isfinite(sets[path].to_numpy(dtype=float))
+        elif not pd.api.types.is_numeric_dtype(sets[column]) or not np.all(
+            np.isfinite(sets[column].to_numpy(dtype=float))
         ):
-            problems.append(Problem(file, str(path), "values must be finite numbers", RECALIBRATE))
+            problems.append(Problem(file, column, "values must be finite numbers", RECALIBRATE))
     if problems:
         raise ScenarioError(problems)
     _check_ranges(sets, [p for p in paths if p in known], file)

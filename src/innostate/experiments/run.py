@@ -298,7 +298,9 @@ def resolve(
     block = dict(parameters) if parameters else dict(DEFAULTS)
     if block.get("values"):
         # the set's inputs that --set does not replace, applied first and named by the posterior
-        kept = {k: float(v) for k, v in block["values"].items() if k not in chosen}
+        kept: dict[str, Setting] = {
+            str(k): float(v) for k, v in block["values"].items() if k not in chosen
+        }
         block["overridden"] = sorted(k for k in block["values"] if k in chosen)
         scenario, _ = split_settings(scenario, kept, f"posterior {block.get('posterior')}")
     try:  # names and ranges checked before any run; scenario inputs set before hashing

@@ -62,7 +62,9 @@ def write_calibration_report(folder: Path) -> Path:
         Section(
             "backtest",
             "Backtest",
-            _summary(posterior, waves) + backtest_table(cal.get("backtest", {})),
+            _summary(posterior, waves)
+            + "<h3>Backtest figures</h3>"
+            + backtest_table(cal.get("backtest", {})),
             "Share of milestones whose real date lies inside the posterior predictive 80% "
             "interval, mean absolute lag of the median run date behind the real date, and "
             "the median width of the 80% intervals (coverage must not come from width).",
@@ -88,7 +90,7 @@ def write_calibration_report(folder: Path) -> Path:
             "Posterior marginals",
             _marginals(posterior),
             "Weighted histogram of each calibrated input over the posterior sets, within the "
-            "range searched (grey band edges).",
+            "range searched (the x axis spans it), with weighted quantiles below.",
         ),
         Section(
             "correlations",
@@ -213,7 +215,7 @@ def _timeline(part: pd.DataFrame, split: str, horizon: str) -> str:
     fig.update_layout(
         xaxis={"title": "year"},
         yaxis={"autorange": "reversed"},
-        legend={"orientation": "h", "y": -0.15},
+        legend={"orientation": "h", "y": -0.3},
     )
     return figure(fig, f"chart-timeline-{split}", 180 + 28 * len(part))
 
@@ -323,7 +325,7 @@ def _correlations(posterior: Posterior) -> str:
     fig.update_layout(yaxis={"autorange": "reversed"})
     chart = figure(fig, "chart-correlations", 160 + 50 * len(paths))
     pairs = [
-        {"pair": f"{paths[i]} / {paths[j]}", "r": float(corr[i, j])}
+        (f"{paths[i]} / {paths[j]}", float(corr[i, j]))
         for i in range(len(paths))
         for j in range(i + 1, len(paths))
         if abs(corr[i, j]) > JOINT
@@ -331,8 +333,8 @@ def _correlations(posterior: Posterior) -> str:
     if not pairs:
         return chart + f"<p>No pair with |r| > {JOINT}: each input is identified on its own.</p>"
     items = "".join(
-        f"<li><b>{html.escape(p['pair'])}</b> (r = {p['r']:+.2f}): only jointly identified</li>"
-        for p in pairs
+        f"<li><b>{html.escape(pair)}</b> (r = {r:+.2f}): only jointly identified</li>"
+        for pair, r in pairs
     )
     return chart + f'<div class="caveats" id="joint"><ul>{items}</ul></div>'
 
