@@ -163,3 +163,24 @@ def test_discovery_report_renders_boxes_trajectory_and_tree(browser, tmp_path):
         assert found["rendered"] and found["points"] > 0, found
     text = (tmp_path / "report.html").read_text()
     assert "regime in {x}" in text and "CART tree" in text and "coverage" in text
+
+
+def test_calibration_report_renders_timelines_marginals_correlations_and_emulator(
+    browser, tmp_path
+):
+    from innostate.interfaces.report import write_calibration_report
+
+    from factory import write_posterior
+
+    folder = write_posterior(tmp_path / "posterior")
+    charts, _ = open_report(browser, write_calibration_report(folder), tmp_path / "cal.png")
+    ids = {c["id"] for c in charts}
+    assert {
+        "chart-timeline-in_sample",
+        "chart-timeline-held_out",
+        "chart-marginals",
+        "chart-correlations",
+        "chart-emulator",
+    } <= ids
+    for chart in charts:
+        assert chart["rendered"] and chart["points"] > 0, chart

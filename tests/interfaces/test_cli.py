@@ -182,7 +182,7 @@ def test_set_overrides_parameters_by_dotted_path(tmp_path):
         ],
     )
     assert ok.exit_code == 0, ok.output
-    params = json.loads((tmp_path / "manifest.json").read_text())["parameters"]
+    params = json.loads((tmp_path / "manifest.json").read_text())["parameter_values"]
     assert params["regime"]["alignment"] == 0.3 and params["rnd"]["noise"] == 0.0
     bad = runner.invoke(
         app,

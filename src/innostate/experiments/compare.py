@@ -39,6 +39,7 @@ from innostate.experiments.ensemble import (
     series_table,
     stored,
 )
+from innostate.experiments.posterior import DEFAULTS, Posterior, choose
 from innostate.experiments.run import resolve
 from innostate.experiments.store import (
     check_files,
@@ -93,6 +94,14 @@ class RunSpec:
     containment: str
     replicate: int
     seed: int
+    set: int | None = None  # the posterior parameter set of this replicate (None: defaults)
+
+    def record(self) -> dict[str, Any]:
+        """The spec as stored with the run (``set`` only when a posterior set is used)."""
+        spec = asdict(self)
+        if spec["set"] is None:  # runs with the defaults keep the records they had
+            del spec["set"]
+        return spec
 
     @property
     def key(self) -> str:
@@ -121,12 +130,17 @@ class Comparison:
 
 
 def design(
-    regimes: list[str], containments: list[str], replicates: int, root_seed: int
+    regimes: list[str],
+    containments: list[str],
+    replicates: int,
+    root_seed: int,
+    sets: Sequence[int | None] | None = None,
 ) -> list[RunSpec]:
-    """The grid of runs; replicate r has the same seed in every cell."""
+    """The grid of runs; replicate r has the same seed (and parameter set) in every cell."""
     seeds = replicate_seeds(root_seed, replicates)
+    drawn = list(sets) if sets is not None else [None] * replicates
     return [
-        RunSpec(regime, containment, r, seeds[r])
+        RunSpec(regime, containment, r, seeds[r], drawn[r])
         for regime in regimes
         for containment in containments
         for r in range(replicates)
@@ -146,6 +160,7 @@ def compare(
     scale: float | None = None,
     fresh: bool = False,
     executor: Executor | None = None,
+    parameters: str | Path | Posterior | None = None,
 ) -> Comparison:
     """Run the grid (resuming finished runs found in ``out/runs``) and summarise it.
 
@@ -173,6 +188,13 @@ def compare(
         Discard stored runs of this grid and compute them again.
     executor
         A ``concurrent.futures`` executor to use instead of the local backends.
+    parameters
+        Which parameter sets: None (a calibrated posterior for the built-in
+        national scenarios given by name when one is packaged, else the
+        defaults), ``"posterior"``, ``"defaults"``, a posterior folder or a
+        loaded :class:`~innostate.experiments.posterior.Posterior`. Replicate r
+        uses the r-th set drawn from the root seed in every cell; ``settings``
+        win over a set's values.
 
     Raises
     ------
@@ -191,7 +213,7 @@ def compare(
         with tempfile.TemporaryDirectory(prefix="innostate-compare-") as tmp:
             return compare(
                 scenario, regimes, containments, replicates, root_seed, Path(tmp), workers,
-                on_run, settings, scale, fresh, executor,
+                on_run, settings, scale, fresh, executor, parameters,
             )  # fmt: skip
     out = Path(out)
     if isinstance(regimes, str) or isinstance(containments, str):
@@ -205,20 +227,30 @@ def compare(
             "needs at least one regime, one containment timeline and one replicate",
             "name them, e.g. regimes=['market_led'], containments=['real', 'none']",
         )
+    posterior = choose(scenario, parameters, "parameters")
     base = resolve(scenario, settings=settings, scale=scale, seed=root_seed)
-    cells = {  # every name is checked before any time is spent
-        (r, c): resolve(base.scenario, r, c, base.seed, base.settings)
+    drawn: list[int | None] = (
+        list(posterior.draw(base.seed, replicates)) if posterior else [None] * replicates
+    )
+    blocks = {k: posterior.block(k) if posterior and k is not None else None for k in drawn}
+    cells = {  # every name (and every drawn set) is checked before any time is spent
+        (r, c, k): resolve(base.scenario, r, c, base.seed, base.settings, parameters=blocks[k])
         for r in regimes
         for c in containments
+        for k in blocks
     }
     keys = {cell: inputs.key() for cell, inputs in cells.items()}
-    specs = design(regimes, containments, replicates, base.seed)
+    specs = design(regimes, containments, replicates, base.seed, drawn)
     planned = [
         Planned(
             spec.key,
-            replace(cells[spec.regime, spec.containment], seed=spec.seed),
-            asdict(spec),
-            {**keys[spec.regime, spec.containment], "seed": spec.seed, "replicate": spec.replicate},
+            replace(cells[spec.regime, spec.containment, spec.set], seed=spec.seed),
+            spec.record(),
+            {
+                **keys[spec.regime, spec.containment, spec.set],
+                "seed": spec.seed,
+                "replicate": spec.replicate,
+            },
         )
         for spec in specs
     ]
@@ -231,12 +263,13 @@ def compare(
         records = compute(folder, planned, finished, workers, on_run, executor)
         runs, series = _tables(records)
         diffs = differences(runs, regimes, containments, seed=base.seed)
-        common = keys[regimes[0], containments[0]]
+        common = keys[regimes[0], containments[0], drawn[0]]
         meta = {
             "innostate_version": __version__,
             "scenario": base.scenario.name,
             "scenario_hash": common["scenario_hash"],
             "population_scale": base.scenario.population_scale,
+            "steps_per_year": base.scenario.calendar.steps_per_year,
             "settings": common["settings"],
             "regimes": regimes,
             "containments": containments,
@@ -244,10 +277,27 @@ def compare(
             "root_seed": base.seed,
             "baseline": regimes[0],
             "baseline_containment": containments[0],
+            "parameters": _parameters_record(posterior, drawn, base.settings),
         }
         result = Comparison(runs, series, diffs, reading(diffs), meta)
         write_comparison(result, out)
     return result
+
+
+def _parameters_record(
+    posterior: Posterior | None, drawn: list[int | None], settings: dict[str, Setting]
+) -> dict[str, Any]:
+    """comparison.json's record of the parameter sets: source, posterior, each replicate's set."""
+    if posterior is None:
+        return dict(DEFAULTS)
+    return {
+        "source": "posterior",
+        "posterior": posterior.name,
+        "sets": drawn,
+        "distinct_sets": len(set(drawn)),
+        "overridden": sorted(p for p in posterior.paths if p in settings),
+        "calibration": posterior.summary(),
+    }
 
 
 def _grid_error(message: str, fix: str) -> ScenarioError:

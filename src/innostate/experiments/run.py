@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from innostate._version import __version__
+from innostate.experiments.posterior import DEFAULTS, Posterior, choose, run_key
 from innostate.model import engine, metrics
 from innostate.model.codebook import (
     ACTOR_KINDS,
@@ -164,8 +165,11 @@ class Result:
 class RunInputs:
     """Everything that decides a run's result, resolved in one place for `run` and `compare`.
 
-    ``scenario`` already carries the population scale; the other fields are
-    the names and values the run uses, never None.
+    ``scenario`` already carries the population scale (and the scenario inputs
+    of ``settings`` and of a posterior set); the other fields are the names and
+    values the run uses, never None. ``parameters`` is the manifest's record of
+    the parameter set: the defaults, or a posterior's set with its values (see
+    :mod:`~innostate.experiments.posterior`); ``settings`` win over its values.
     """
 
     scenario: Scenario
@@ -173,6 +177,11 @@ class RunInputs:
     containment: str
     seed: int
     settings: dict[str, Setting]
+    parameters: dict[str, Any] = field(default_factory=lambda: dict(DEFAULTS))
+
+    def chosen(self) -> dict[str, Setting]:
+        """Every setting the run applies: the posterior set's values, then ``settings``."""
+        return {**self.parameters.get("values", {}), **self.settings}
 
     def key(self) -> dict[str, Any]:
         """The run's key: every input that decides its tables, as JSON-ready data.
@@ -201,6 +210,8 @@ class RunInputs:
             },
             "settings": dict(sorted(self.settings.items())),
             "seed": self.seed,
+            # only a posterior set adds an entry: runs with the defaults keep their old keys
+            **({"parameters": drawn} if (drawn := run_key(self.parameters)) else {}),
         }
 
     def folder_name(self, kind: str = "") -> str:
@@ -212,10 +223,16 @@ class RunInputs:
             base = f"{kind}-{name}-seed{self.seed}"
         else:
             base = f"{name}-{self.regime}-{self.containment}-seed{self.seed}"
-        if self.settings or s.population_scale != 1.0:
+        drawn = run_key(self.parameters)
+        if self.settings or s.population_scale != 1.0 or drawn:
             from innostate.experiments.store import digest
 
-            variant = {"settings": self.key()["settings"], "scale": s.population_scale}
+            variant: dict[str, Any] = {
+                "settings": self.key()["settings"],
+                "scale": s.population_scale,
+            }
+            if drawn:
+                variant["parameters"] = drawn
             base += f"-{digest(variant)[:8]}"
         return base
 
@@ -254,8 +271,12 @@ def resolve(
     seed: int | None = None,
     settings: dict[str, Setting] | None = None,
     scale: float | None = None,
+    parameters: dict[str, Any] | None = None,
 ) -> RunInputs:
     """Resolve a run's inputs: load the scenario, apply the scale, check every choice.
+
+    ``parameters`` is a parameter-set record (``Posterior.block``; None: the
+    defaults): its values are applied first, then ``settings`` over them.
 
     Raises
     ------
@@ -274,6 +295,14 @@ def resolve(
     except ScenarioError as exc:
         raise _named_for_python(exc) from None
     chosen = {str(k): v if isinstance(v, str) else float(v) for k, v in (settings or {}).items()}
+    block = dict(parameters) if parameters else dict(DEFAULTS)
+    if block.get("values"):
+        # the set's inputs that --set does not replace, applied first and named by the posterior
+        kept: dict[str, Setting] = {
+            str(k): float(v) for k, v in block["values"].items() if k not in chosen
+        }
+        block["overridden"] = sorted(k for k in block["values"] if k in chosen)
+        scenario, _ = split_settings(scenario, kept, f"posterior {block.get('posterior')}")
     try:  # names and ranges checked before any run; scenario inputs set before hashing
         scenario, _ = split_settings(scenario, chosen)
     except ScenarioError as exc:
@@ -285,6 +314,7 @@ def resolve(
         containment=containment or "real",
         seed=scenario.seed if seed is None else int(seed),
         settings=chosen,
+        parameters=block,
     )
 
 
@@ -296,6 +326,7 @@ def simulate(
     containment: str | None = None,
     settings: dict[str, Setting] | None = None,
     scale: float | None = None,
+    parameters: str | Path | Posterior | None = None,
 ) -> Result:
     """Run one simulation.
 
@@ -318,6 +349,12 @@ def simulate(
     scale
         Multiply the synthetic populations (budgets unchanged), e.g. 0.05 for a
         quick look; levels differ from full scale, so compare like with like.
+    parameters
+        Which parameter set: None (a calibrated posterior for the built-in
+        national scenarios when one is packaged, else the defaults),
+        ``"posterior"``, ``"defaults"``, or a posterior folder. A single run uses
+        the set replicate 0 of a comparison with this root seed would use;
+        ``settings`` win over the set's values.
 
     Returns
     -------
@@ -326,11 +363,16 @@ def simulate(
         and actors, plus the headline ``summary`` and the run ``manifest``.
     """
     if isinstance(scenario, RunInputs):
-        if any(v is not None for v in (regime, seed, containment, settings, scale)):
+        if any(v is not None for v in (regime, seed, containment, settings, scale, parameters)):
             raise TypeError("simulate(inputs): resolved inputs take no other choices")
         inputs = scenario
     else:
-        inputs = resolve(scenario, regime, containment, seed, settings, scale)
+        posterior = choose(scenario, parameters, "parameters")
+        if not isinstance(scenario, Scenario):
+            scenario = load_scenario(scenario)
+        root = scenario.seed if seed is None else int(seed)
+        block = posterior.block(posterior.draw(root, 1)[0]) if posterior else None
+        inputs = resolve(scenario, regime, containment, seed, settings, scale, block)
     from threadpoolctl import threadpool_limits
 
     started = datetime.now(UTC)
@@ -342,7 +384,7 @@ def simulate(
             regime=inputs.regime,
             seed=inputs.seed,
             containment=inputs.containment,
-            settings=inputs.settings,
+            settings=inputs.chosen(),
         )
         rec = engine.run(world.state, world.params, np.random.SeedSequence(inputs.seed), on_step)
         result = tables(world, rec)
@@ -362,7 +404,11 @@ def simulate(
         "finished": datetime.now(UTC).isoformat(),
         "python": platform.python_version(),
         "numpy": np.__version__,
-        "parameters": dataclasses.asdict(world.params),
+        # which parameter set: the defaults or a posterior's (see experiments/posterior.py)
+        "parameters": inputs.parameters,
+        "steps_per_year": world.state.schedule.steps_per_year,
+        # every model parameter's value as the run used it
+        "parameter_values": dataclasses.asdict(world.params),
         "key": key,
     }
     return result

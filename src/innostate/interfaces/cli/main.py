@@ -1,5 +1,5 @@
-"""``innostate`` command line: run, compare, sweep, sensitivity, discover, report, scenarios,
-regimes, params, show, validate, export, data."""
+"""``innostate`` command line: run, compare, sweep, sensitivity, discover, report,
+calibration-report, scenarios, regimes, params, show, validate, export, data."""
 
 from __future__ import annotations
 
@@ -73,13 +73,23 @@ def run(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="replace a run of other inputs in the output folder")
     ] = False,
+    parameters: Annotated[
+        str | None,
+        typer.Option(
+            "--parameters",
+            help="parameter sets: posterior (default for prc-2012 and prc-2019 when a calibrated "
+            "posterior is packaged), defaults, or a posterior folder from innostate calibrate",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="skip report.html")] = False,
 ) -> None:
     """Run one simulation; write its tables, summary.json, manifest.json and report.html.
 
     The default folder is runs/SCENARIO-REGIME-CONTAINMENT-seedSEED, plus a
-    short hash of --set and --scale when they are given.
+    short hash of --set, --scale and the parameter set when they are given.
+    A calibrated run uses the parameter set replicate 0 of a comparison with
+    the same root seed would use.
     """
     from innostate.experiments.run import resolve, simulate
     from innostate.experiments.store import check_folder, folder_lock, write_run
@@ -87,7 +97,11 @@ def run(
 
     try:
         loaded = rescale(load_scenario(scenario), scale)
-        inputs = resolve(loaded, regime, containment, seed, _settings(settings or [], loaded))
+        chosen = _settings(settings or [], loaded)
+        posterior = _posterior(scenario, parameters)
+        root = loaded.seed if seed is None else seed
+        block = posterior.block(posterior.draw(root, 1)[0]) if posterior else None
+        inputs = resolve(loaded, regime, containment, seed, chosen, parameters=block)
         folder = out_dir or Path("runs") / inputs.folder_name()
         with folder_lock(folder):  # fails on a bad folder before computing
             check_folder(folder, inputs.key(), fresh)
@@ -148,6 +162,13 @@ def _settings(items: list[str], scenario: Scenario) -> dict[str, Setting]:
     if problems:  # the malformed ones and the well-formed ones' problems in one message
         raise ScenarioError(problems)
     return parsed
+
+
+def _posterior(scenario: str, parameters: str | None) -> Any:
+    """The posterior of ``--parameters`` (None: the defaults), checked before any run."""
+    from innostate.experiments.posterior import choose
+
+    return choose(scenario, parameters)
 
 
 def _names(text: str, option: str, example: str) -> list[str]:
@@ -419,6 +440,28 @@ def report(
     out.print(f"Wrote [bold]{path}[/]")
 
 
+@app.command("calibration-report")
+def calibration_report(
+    folder: Annotated[Path, typer.Argument(help="the --out folder of innostate calibrate")],
+) -> None:
+    """Write FOLDER/calibration.html: milestones against the posterior predictive, backtest
+    figures, posterior marginals and correlations, emulator diagnostics (offline HTML)."""
+    from innostate.experiments.store import DamagedRun, folder_lock
+    from innostate.interfaces.report import write_calibration_report
+
+    try:
+        if not folder.is_dir():
+            raise DamagedRun(
+                f"{folder}: no such folder. Fix: give the --out folder of innostate calibrate."
+            )
+        with folder_lock(folder):  # not while a calibration is writing there
+            path = write_calibration_report(folder)
+    except StoreError as exc:
+        err.print(str(exc), soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(code=2) from None
+    out.print(f"Wrote [bold]{path}[/]")
+
+
 @app.command()
 def export(
     run_dir: Annotated[Path, typer.Argument(help="folder of a run, a comparison or a sweep")],
@@ -473,6 +516,14 @@ def compare(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="discard the stored runs of this grid and recompute")
     ] = False,
+    parameters: Annotated[
+        str | None,
+        typer.Option(
+            "--parameters",
+            help="parameter sets: posterior (default for prc-2012 and prc-2019 when a calibrated "
+            "posterior is packaged), defaults, or a posterior folder from innostate calibrate",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="skip report.html")] = False,
 ) -> None:
@@ -483,6 +534,8 @@ def compare(
     against the first (per regime), and their interaction. Finished runs are
     kept in OUT/runs with the key of their inputs: run the same command again
     to resume; runs made from other inputs are refused (or recomputed with --fresh).
+    With a calibrated posterior, replicate r uses the r-th parameter set drawn
+    from the root seed in every cell, so differences stay paired.
     """
     from innostate.experiments.compare import compare as run_grid
     from innostate.experiments.run import resolve
@@ -493,7 +546,10 @@ def compare(
         timelines = _names(containment, "--containment", "real,none")
         loaded = rescale(load_scenario(scenario), scale)
         inputs = resolve(loaded, seed=seed, settings=_settings(settings or [], loaded))
+        posterior = _posterior(scenario, parameters)
         folder = out_dir or Path("runs") / inputs.folder_name("compare")
+        if posterior is not None:  # not the folder of the same grid with the defaults
+            folder = out_dir or folder.with_name(f"{folder.name}-{posterior.name}")
         result = _run_ensemble(
             lambda tick: run_grid(
                 inputs.scenario,
@@ -506,6 +562,7 @@ def compare(
                 on_run=tick,
                 settings=inputs.settings,
                 fresh=fresh,
+                parameters=posterior if posterior is not None else "defaults",
             ),
             quiet,
             folder,

@@ -20,7 +20,7 @@ from innostate.experiments.compare import (
     verdict,
 )
 from innostate.experiments.store import write_text
-from innostate.interfaces.report.page import Section, figure, page, table
+from innostate.interfaces.report.page import Section, credibility, figure, page, table
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash"]
@@ -58,7 +58,15 @@ def write_compare_report(folder: Path) -> Path:
         Section(
             "verdict",
             "Verdict",
-            _caveats(result) + _verdicts(result),
+            credibility(
+                d.get("parameters"),
+                d.get("population_scale"),
+                d.get("steps_per_year"),
+                str(d["scenario"]),
+                "comparison",
+            )
+            + _caveats(result)
+            + _verdicts(result),
             "Mean paired difference (same seeds in every cell) with its 95% bootstrap "
             "interval, and the difference as a share of the reference cell's mean. Better "
             "(blue) and worse (orange) only when the interval excludes zero.",
@@ -98,7 +106,8 @@ def write_compare_report(folder: Path) -> Path:
             "runs",
             "Every run",
             table(result.runs, 3),
-            "One row per (regime, containment, replicate) with its seed.",
+            "One row per (regime, containment, replicate) with its seed (and, when "
+            "calibrated, the posterior parameter set it used).",
         ),
     ]
     title = f"innostate comparison: {d['scenario']}"
@@ -134,11 +143,22 @@ def _caveats(result: Comparison) -> str:
     d = result.design
     scale = float(d["population_scale"])
     n = int(d["replicates"])
+    calibrated = (d.get("parameters") or {}).get("source") == "posterior"
     items = [
-        "Intervals cover seed noise only: every run has the same parameters and differs "
+        "Intervals cover seed noise and parameter uncertainty: replicate r draws one "
+        "posterior parameter set, the same in every cell, so differences stay paired. "
+        "Read differences as what the calibrated model implies, not as forecasts."
+        if calibrated
+        else "Intervals cover seed noise only: every run has the same parameters and differs "
         "in its random draws. They say nothing about uncertainty in the parameters.",
-        "The parameters are not calibrated: read differences as what the model implies "
-        "under its stated assumptions (docs/model.md), not as forecasts.",
+        *(
+            []
+            if calibrated
+            else [
+                "The parameters are not calibrated: read differences as what the model "
+                "implies under its stated assumptions (docs/model.md), not as forecasts."
+            ]
+        ),
         (
             f"Population scale {scale:g}: levels differ from a full-scale run, so compare "
             "only with runs at the same scale."

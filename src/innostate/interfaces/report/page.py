@@ -29,6 +29,11 @@ th { background: #f0f3f8; position: sticky; top: 0; }
 .scroll { max-height: 420px; overflow: auto; }
 ul.reading li { margin: 4px 0; font-size: 14px; }
 nav a { color: #9cc3ff; margin-right: 14px; font-size: 13px; }
+.credibility { border-left: 4px solid #2c7a4b; background: #eef7f1; padding: 8px 14px;
+               margin: 0 0 12px; font-size: 13px; }
+.credibility.uncalibrated { border-left-color: #b36b00; background: #fff4e0; }
+.credibility .warn { color: #a33; font-weight: 600; }
+.credibility table { width: auto; margin: 6px 0; }
 """
 
 
@@ -104,3 +109,101 @@ def _fmt(value: Any, digits: int) -> str:
     if isinstance(value, float):
         return f"{value:,.{digits}f}" if abs(value) < 1e6 else f"{value:,.0f}"
     return "" if value is None else str(value)
+
+
+def credibility(
+    parameters: dict[str, Any] | None,
+    population_scale: float | None,
+    steps_per_year: int | None,
+    scenario: str,
+    unit: str = "run",
+) -> str:
+    """The credibility box: calibrated or not, which posterior, its backtest, and mismatches.
+
+    Parameters
+    ----------
+    parameters
+        The run's (manifest) or comparison's ``parameters`` record; None or
+        ``source: defaults`` for an uncalibrated one.
+    population_scale, steps_per_year, scenario
+        The run's, compared with the calibration's (None: not recorded).
+    unit
+        ``run`` or ``comparison``, for the wording.
+    """
+    if not parameters or parameters.get("source") != "posterior":
+        return (
+            '<div class="credibility uncalibrated" id="credibility"><b>Uncalibrated</b>: '
+            "parameters are defaults, intervals carry seed noise only. The model has not been "
+            "fitted to the historical record for this "
+            f"{html.escape(unit)}; read results as what the stated assumptions imply "
+            "(docs/model.md, docs/calibration.md).</div>"
+        )
+    cal = parameters.get("calibration", {})
+    name = html.escape(str(parameters.get("posterior")))
+    facts = (
+        f"posterior <b>{name}</b>, created {html.escape(str(cal.get('created', '?')))}, "
+        f"calibrated on {html.escape(str(cal.get('scenario', '?')))} at population scale "
+        f"{_num(cal.get('population_scale'))} with {_num(cal.get('steps_per_year'))} steps per "
+        f"year ({_num(cal.get('waves'))} waves, {_num(cal.get('runs'))} runs)"
+    )
+    if "sets" in parameters:
+        sets = parameters["sets"]
+        used = f"replicates use {len(set(sets))} distinct parameter set(s) drawn by weight"
+    else:
+        used = f"this run uses parameter set {parameters.get('set')}"
+    lines = [f"<b>Calibrated</b>: {facts}; {used}, so intervals carry parameter uncertainty "
+             "as well as seed noise."]  # fmt: skip
+    warnings = []
+    scale = cal.get("population_scale")
+    if population_scale is not None and scale is not None and float(scale) != population_scale:
+        warnings.append(
+            f"this {unit} runs at population scale {population_scale:g}, the calibration at "
+            f"{float(scale):g}: levels and dates differ with scale, so the backtest does not "
+            "carry over; run at the calibration's scale or recalibrate."
+        )
+    steps = cal.get("steps_per_year")
+    if steps_per_year is not None and steps is not None and int(steps) != steps_per_year:
+        warnings.append(
+            f"this {unit} has {steps_per_year} steps per year, the calibration {int(steps)}: "
+            "rates per year hold, but timing differs; recalibrate at this step length."
+        )
+    if cal.get("scenario") and cal["scenario"] != scenario:
+        lines.append(
+            f"Scenario {html.escape(scenario)} differs from the calibration's "
+            f"({html.escape(str(cal['scenario']))}): the backtest below is the calibration's."
+        )
+    if parameters.get("overridden"):
+        shown = ", ".join(html.escape(str(p)) for p in parameters["overridden"])
+        lines.append(f"Set by hand over the posterior's values: {shown}.")
+    body = "".join(f"<p>{line}</p>" for line in lines)
+    body += "".join(f'<p class="warn">Warning: {html.escape(w)}</p>' for w in warnings)
+    body += backtest_table(cal.get("backtest", {}))
+    return f'<div class="credibility" id="credibility">{body}</div>'
+
+
+def backtest_table(backtest: dict[str, Any]) -> str:
+    """The backtest's figures, in-sample and held-out, as a small table."""
+    if not backtest:
+        return ""
+    rows = [
+        {
+            "milestones": split.replace("_", "-"),
+            "count": figures.get("milestones"),
+            "inside 80% interval": _share(figures.get("coverage_80")),
+            "mean absolute lag (years)": figures.get("mean_abs_lag_years"),
+            "median 80% interval width (years)": figures.get("median_interval_width_years"),
+            "unreached by 2030": figures.get("unreached_by_2030"),
+        }
+        for split, figures in backtest.items()
+    ]
+    return table(pd.DataFrame(rows), 2, scroll=False)
+
+
+def _share(value: Any) -> str:
+    return "" if value is None else f"{100 * float(value):.0f}%"
+
+
+def _num(value: Any) -> str:
+    if value is None:
+        return "?"
+    return f"{value:g}" if isinstance(value, float) else html.escape(str(value))

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from innostate.experiments.store import DamagedRun, check_run, write_text
-from innostate.interfaces.report.page import Section, cards, figure, page, table
+from innostate.interfaces.report.page import Section, cards, credibility, figure, page, table
 from innostate.model.codebook import SOURCES
 
 KIND_COLOURS = {
@@ -97,7 +97,17 @@ def write_run_report(folder: Path) -> Path:
     run = load_run(folder)
     s, m = run["summary"], run["manifest"]
     sections = [
-        Section("headline", "Headline indicators", _headline(s)),
+        Section(
+            "headline",
+            "Headline indicators",
+            credibility(
+                m.get("parameters"),
+                m.get("population_scale"),
+                m.get("steps_per_year"),
+                str(s["scenario"]),
+            )
+            + _headline(s),
+        ),
         Section(
             "reliance",
             "Self-reliance over time",
@@ -532,16 +542,32 @@ def _assumptions(manifest: dict[str, Any]) -> str:
         "started",
         "finished",
     ]
-    run = pd.DataFrame([{"item": k, "value": manifest.get(k, "")} for k in keys])
-    flat = _flatten(manifest.get("parameters", {}))
+    rows = [{"item": k, "value": manifest.get(k, "")} for k in keys]
+    drawn = manifest.get("parameters") or {}
+    calibrated = drawn.get("source") == "posterior"
+    rows.append(
+        {
+            "item": "parameter set",
+            "value": f"posterior {drawn.get('posterior')}, set {drawn.get('set')}"
+            if calibrated
+            else "defaults (uncalibrated)",
+        }
+    )
+    run = pd.DataFrame(rows)
+    flat = _flatten(manifest.get("parameter_values", {}))
     params = pd.DataFrame([{"parameter": k, "value": v} for k, v in flat.items()])
     return (
         table(run, scroll=False)
         + "<h3>Parameters of this run</h3>"
         + table(params, 4)
         + '<p class="note">innostate explores scenarios under explicit, editable '
-        "assumptions; its parameters are not yet calibrated (see docs/model.md and "
-        "docs/data.md).</p>"
+        + (
+            "assumptions; the calibrated inputs come from the posterior named above "
+            "(see docs/calibration.md).</p>"
+            if calibrated
+            else "assumptions; the parameters of this run are not calibrated (see "
+            "docs/model.md, docs/data.md and docs/calibration.md).</p>"
+        )
     )
 
 
