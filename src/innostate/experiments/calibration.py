@@ -47,13 +47,12 @@ import numpy as np
 import pandas as pd
 
 from innostate._version import __version__
-from innostate.experiments.design import check_design, latin_hypercube, open_backend, sweep
+from innostate.experiments.design import check_design, latin_hypercube, open_backend
 from innostate.experiments.ensemble import Planned, compute, replicate_seeds, stored
 from innostate.experiments.gsa import check_ranges, problem_list
 from innostate.experiments.run import resolve
 from innostate.experiments.store import (
     folder_lock,
-    read_record,
     write_json,
     write_table,
 )
@@ -462,8 +461,8 @@ class Emulator:
 
         d = self.x.shape[1]
         kernel = ConstantKernel(1.0, (1e-2, 1e2)) * Matern(
-            length_scale=np.full(d, 0.3), length_scale_bounds=(1e-2, 1e2), nu=2.5
-        ) + WhiteKernel(1e-2, (1e-6, 1.0))
+            length_scale=np.full(d, 0.3), length_scale_bounds=(0.1, 10.0), nu=2.5
+        ) + WhiteKernel(0.1, (1e-4, 1.0))
         self.gp = GaussianProcessRegressor(kernel, n_restarts_optimizer=2, random_state=seed)
         with warnings.catch_warnings(), _one_thread():
             # a hyperparameter at a bound is expected for flat or noisy outputs
@@ -774,22 +773,28 @@ def calibrate(
                 + ("" if region_ok else " (no point is non-implausible: the least implausible)")
             )
             design = pd.DataFrame(low + unit * (high - low), columns=paths)
-            result = sweep(
-                design,
+            seeds = _wave_seeds(seed, number, len(design), replicates)
+            names = [
+                f"point{i:04d}-r{k:03d}" for i in range(len(design)) for k in range(replicates)
+            ]
+            rows = [i for i in range(len(design)) for _ in range(replicates)]
+            records = run_points(
                 scen,
-                replicates,
+                design,
+                rows,
+                seeds,
+                names,
+                folder / f"wave-{number}",
+                settings,
                 workers,
                 backend,
-                folder / f"wave-{number}",
-                seed,
                 on_progress,
-                settings=settings,
-                fresh=fresh,
-                source="--params",
+                fresh,
+                "--params",
             )
-            records = _wave_records(folder / f"wave-{number}" / "runs", len(design), replicates)
             years = run_years(records, fitted, str(sched.start), spy)
-            total_runs += len(result.runs)
+            total_runs += len(records)
+            _write_wave_runs(folder / f"wave-{number}", design, rows, seeds, fitted, years)
             history.append((unit, years.reshape(len(design), replicates, -1)))
             wave = _fit_wave(number, history, matcher, horizon, errors, seed)
             matcher.waves.append(wave)
@@ -806,18 +811,19 @@ def calibrate(
         draws = np.random.default_rng(seed).choice(
             len(posterior), size=predictive, p=posterior["weight"].to_numpy()
         )
-        records = _predictive_runs(
+        records = run_points(
             scen,
-            posterior,
-            draws,
-            paths,
+            posterior[paths].reset_index(drop=True),
+            [int(d) for d in draws],
+            replicate_seeds(seed, predictive),  # draw k runs with replicate seed k, as run does
+            [f"draw{k:04d}" for k in range(predictive)],
             folder / "predictive",
-            seed,
             settings,
             workers,
             backend,
             on_progress,
             fresh,
+            "posterior",
         )
         total_runs += len(records)
         years = run_years(records, used, str(sched.start), spy)
@@ -887,20 +893,6 @@ def _steps(scenario: Scenario) -> int:
     return step_count(str(c.start), str(c.end), c.steps_per_year)
 
 
-def _wave_records(folder: Path, rows: int, replicates: int) -> list[dict[str, Any]]:
-    """The records of a wave's runs in (row, replicate) order, found by their spec."""
-    found: dict[tuple[int, int], dict[str, Any]] = {}
-    for path in sorted(folder.glob("*.json")):
-        record = read_record(path)
-        if record is None:
-            continue
-        spec = record.get("spec", {})
-        key = (int(spec.get("row", -1)), int(spec.get("replicate", -1)))
-        if 0 <= key[0] < rows and 0 <= key[1] < replicates:
-            found[key] = record
-    return [found[(r, k)] for r in range(rows) for k in range(replicates)]
-
-
 def _fit_wave(
     number: int,
     history: list[tuple[np.ndarray, np.ndarray]],
@@ -948,31 +940,37 @@ def _posterior(
     return frame
 
 
-def _predictive_runs(
+def run_points(
     scenario: Scenario,
-    posterior: pd.DataFrame,
-    draws: np.ndarray,
-    paths: list[str],
+    design: pd.DataFrame,
+    rows: Sequence[int],
+    seeds: Sequence[int],
+    names: Sequence[str],
     folder: Path,
-    root_seed: int,
     settings: Mapping[str, Setting] | None,
     workers: int | None,
     backend: str | Executor | None,
     on_progress: Callable[[int, int], None] | None,
     fresh: bool,
+    source: str,
 ) -> list[dict[str, Any]]:
-    """Run draw k of the posterior with replicate seed k (as run and compare will)."""
-    design = posterior.iloc[draws][paths].reset_index(drop=True)
-    points = check_design(design, scenario, settings, root_seed=root_seed, source="posterior")
-    seeds = replicate_seeds(root_seed, len(draws))
+    """Run design row ``rows[k]`` with seed ``seeds[k]`` for every k; the records, in order.
+
+    The runs go through the experiments store like a sweep's (``folder/runs``,
+    one keyed record each, resumable, Ctrl-C keeps the finished ones), but every
+    run has a seed of its own: a calibration wants the seed noise spread over
+    the design (the emulator's noise term measures it), where a sweep gives
+    replicate k the same seed in every row to compare rows.
+    """
+    points = check_design(design, scenario, settings, source=source)
     planned = [
         Planned(
-            f"draw{k:04d}",
-            dataclasses.replace(p.inputs, seed=seeds[k]),
-            {"draw": k, "set": int(draws[k]), "seed": seeds[k]},
-            {**p.key, "seed": seeds[k], "draw": k, "set": int(draws[k])},
+            name,
+            dataclasses.replace(points[row].inputs, seed=seed),
+            {"point": row, "run": k, "seed": seed},
+            {**points[row].key, "seed": seed, "point": row, "run": k},
         )
-        for k, p in enumerate(points)
+        for k, (row, seed, name) in enumerate(zip(rows, seeds, names, strict=True))
     ]
     runs = folder / "runs"
     with folder_lock(folder):
@@ -980,6 +978,30 @@ def _predictive_runs(
         finished = stored(runs, planned, fresh)
         with open_backend(backend, workers) as (executor, count):
             return compute(runs, planned, finished, count, on_progress, executor)
+
+
+def _wave_seeds(root_seed: int, wave: int, points: int, replicates: int) -> list[int]:
+    """A seed of its own for every run of a wave, spawned from the root seed and the wave."""
+    children = np.random.SeedSequence([root_seed, wave]).spawn(points * replicates)
+    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+
+def _write_wave_runs(
+    folder: Path,
+    design: pd.DataFrame,
+    rows: Sequence[int],
+    seeds: Sequence[int],
+    fitted: pd.DataFrame,
+    years: np.ndarray,
+) -> None:
+    """``folder/runs.parquet``: one row per run, its inputs, seed and each target's run
+    date (+inf: not reached by the horizon)."""
+    table = design.iloc[list(rows)].reset_index(drop=True)
+    table.insert(0, "point", list(rows))
+    table["seed"] = list(seeds)
+    for k, tid in enumerate(fitted["id"]):
+        table[str(tid)] = years[:, k]
+    write_table(folder / "runs.parquet", table)
 
 
 def _predictive_table(used: pd.DataFrame, years: np.ndarray, horizon: float) -> pd.DataFrame:
