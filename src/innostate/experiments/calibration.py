@@ -654,7 +654,7 @@ def calibrate(
     *,
     waves: int = 3,
     points: int | None = None,
-    replicates: int = 1,
+    replicates: int = 2,
     predictive: int = 40,
     workers: int | None = None,
     backend: str | Executor | None = None,
