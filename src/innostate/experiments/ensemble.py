@@ -79,7 +79,7 @@ def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
 
 
 def indicators(result: Result) -> dict[str, Any]:
-    """End-of-run indicators and per-step series of one run (JSON-ready)."""
+    """End-of-run indicators, per-step series and milestone dates of one run (JSON-ready)."""
     s = result.summary
     spent = float(s["rd_spent_bn"])
     # outcome per money: a regime that spends more is not better for that alone
@@ -91,6 +91,11 @@ def indicators(result: Result) -> dict[str, Any]:
     return {
         "end": {name: float(derived[name] if name in derived else s[name]) for name in INDICATORS},
         "series": {k: list(v) for k, v in s["series"].items()},
+        # the step each dated milestone's level was first reached (None: never), for calibration
+        "milestones": [
+            {"node": m["node"], "level": m["level"], "run_date": m["run_date"]}
+            for m in s.get("milestones", [])
+        ],
     }
 
 

@@ -1,4 +1,4 @@
-"""``innostate`` command line: run, compare, sweep, sensitivity, discover, report,
+"""``innostate`` command line: run, compare, sweep, sensitivity, calibrate, discover, report,
 calibration-report, scenarios, regimes, params, show, validate, export, data."""
 
 from __future__ import annotations
@@ -857,7 +857,9 @@ def sensitivity(
     )
 
 
-def _ranges(items: list[str]) -> tuple[dict[str, tuple[float, float]], list[Problem]]:
+def _ranges(
+    items: list[str], option: str = "--param", what: str = "sensitivity"
+) -> tuple[dict[str, tuple[float, float]], list[Problem]]:
     """Parse ``--param PATH=LOW:HIGH`` options: the ranges, and the malformed ones' problems."""
     from innostate.experiments.design import parse_param
 
@@ -865,27 +867,27 @@ def _ranges(items: list[str]) -> tuple[dict[str, tuple[float, float]], list[Prob
     problems = []
     for item in items:
         try:
-            path, found = parse_param(item, "--param")
+            path, found = parse_param(item, option)
         except ScenarioError as exc:
             problems += exc.problems
             continue
         if not isinstance(found, tuple):
             problems.append(
                 Problem(
-                    "--param",
+                    option,
                     item,
-                    "sensitivity needs a range LOW:HIGH (inputs vary uniformly over it)",
-                    "write e.g. --param regime.alignment=0.2:1.0",
+                    f"{what} needs a range LOW:HIGH (inputs vary uniformly over it)",
+                    f"write e.g. {option} regime.alignment=0.2:1.0",
                 )
             )
         elif path in ranges:
-            problems.append(Problem("--param", path, "given twice", "give each path once"))
+            problems.append(Problem(option, path, "given twice", "give each path once"))
         else:
             ranges[path] = found
     if not items:
         problems.append(
             Problem(
-                "--param", "", "no parameter to vary", "give e.g. --param regime.alignment=0.2:1.0"
+                option, "", "no parameter to vary", f"give e.g. {option} regime.alignment=0.2:1.0"
             )
         )
     return ranges, problems
@@ -941,6 +943,150 @@ def _indices_tables(indices: Any, method: str) -> None:
                 f"replicate means (replicate SD {found['replicate_sd']:.4g})",
                 highlight=False,
             )
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[str, typer.Argument(help="built-in name or YAML file")] = DEFAULT_SCENARIO,
+    params: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--params",
+            help="a parameter or numeric scenario input to calibrate: PATH=LOW:HIGH, the "
+            "prior range (repeatable)",
+        ),
+    ] = None,
+    waves: Annotated[int, typer.Option(min=1, help="waves of history matching")] = 3,
+    points: Annotated[
+        int | None,
+        typer.Option(min=4, help="design points per wave (default 10 per parameter, at least 8)"),
+    ] = None,
+    replicates: Annotated[
+        int, typer.Option(min=1, help="runs per design point (seeds); 2+ measures seed noise")
+    ] = 2,
+    predictive: Annotated[
+        int, typer.Option(min=2, help="posterior predictive runs (draws of the posterior)")
+    ] = 40,
+    soft_targets: Annotated[
+        bool,
+        typer.Option("--soft-targets", help="also fit the judged 2019 levels of technologies.yaml"),
+    ] = False,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=MAX_SEED,
+            help="root seed of runs, designs and posterior (default: scenario's)",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="worker processes (default: usable CPUs)")
+    ] = None,
+    scale: Annotated[
+        float | None, typer.Option(min=0.0001, max=10, help="multiply synthetic populations")
+    ] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="set a parameter or scenario input in every run"),
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="discard the stored runs and compute them again")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Calibrate parameters on the dated milestones: history matching with emulators.
+
+    Each wave runs a maximin design over the parameter region not yet ruled
+    out, fits a Gaussian-process emulator of each fitted milestone's run date
+    and rules out points whose implausibility exceeds 3. The posterior
+    (OUT/posterior.parquet, at most 200 weighted sets) is then checked by
+    running draws of it (OUT/predictive.parquet: 80% intervals against the
+    real dates, fitted up to 2020 and held out 2021-22). Runs are kept in
+    OUT/wave-K/runs and OUT/predictive/runs: run the same command again to
+    resume. See docs/calibration.md.
+    """
+    import time
+
+    from innostate.experiments.calibration import calibrate as run_calibration
+    from innostate.experiments.run import resolve
+    from innostate.experiments.store import digest
+    from innostate.scenario.load import load_scenario, rescale
+
+    folder = out_dir
+    try:
+        ranges, problems = _ranges(params or [], "--params", "calibration")
+        if problems:
+            raise ScenarioError(problems)
+        loaded = rescale(load_scenario(scenario), scale)
+        inputs = resolve(loaded, seed=seed, settings=_settings(settings or [], loaded))
+        if folder is None:
+            variant = [ranges, waves, points, replicates, predictive, soft_targets]
+            base = inputs.folder_name("sweep").replace("sweep-", "calibrate-", 1)
+            folder = Path("runs") / f"{base}-{digest(variant)[:8]}"
+        started = time.monotonic()
+        result = _run_ensemble(
+            lambda tick: run_calibration(
+                inputs.scenario,
+                ranges,
+                folder,
+                waves=waves,
+                points=points,
+                replicates=replicates,
+                predictive=predictive,
+                workers=workers,
+                root_seed=inputs.seed,
+                settings=inputs.settings,
+                soft_targets=soft_targets,
+                fresh=fresh,
+                on_progress=tick,
+                on_stage=lambda line: err.print(line, highlight=False),
+            ),
+            quiet,
+            folder,
+        )
+    except ScenarioError as exc:
+        raise _fail(exc) from None
+    _calibration_summary(result)
+    out.print(
+        f"Wrote the calibration ({result.meta['runs']:,} runs, "
+        f"{time.monotonic() - started:,.0f} s) to [bold]{folder}[/]"
+    )
+
+
+def _calibration_summary(result: Any) -> None:
+    """The posterior's 10-50-90% of each parameter and the backtest of each split."""
+    import numpy as np
+
+    post = result.posterior
+    view = Table(title=f"posterior: {len(post)} weighted parameter sets")
+    for column in ("parameter", "prior", "q10", "q50", "q90"):
+        view.add_column(column, justify="left" if column == "parameter" else "right")
+    for path, bounds in result.meta["parameters"].items():
+        values, weight = post[path].to_numpy(), post["weight"].to_numpy()
+        order = np.argsort(values, kind="stable")
+        cum = np.cumsum(weight[order])
+        qs = [values[order][min(np.searchsorted(cum, q), len(cum) - 1)] for q in (0.1, 0.5, 0.9)]
+        view.add_row(path, f"{bounds['low']:g}:{bounds['high']:g}", *(f"{q:.4g}" for q in qs))
+    out.print(view)
+    view = Table(title="backtest: posterior predictive 80% intervals against the real dates")
+    columns = ("split", "milestones", "coverage", "mean |lag| (y)", "median width (y)", "unreached")
+    for column in columns:
+        view.add_column(column, justify="left" if column == "split" else "right")
+
+    def shown(value: Any, fmt: str) -> str:
+        return "-" if value is None else format(value, fmt)
+
+    for split, b in result.meta["backtest"].items():
+        view.add_row(
+            split,
+            str(b["milestones"]),
+            shown(b["coverage_80"], ".0%"),
+            shown(b["mean_abs_lag_years"], ".2f"),
+            shown(b["median_interval_width_years"], ".2f"),
+            str(b["unreached_by_2030"]),
+        )
+    out.print(view)
 
 
 @app.command()
