@@ -1004,7 +1004,7 @@ def calibrate(
     running draws of it (OUT/predictive.parquet: 80% intervals against the
     real dates, fitted up to 2020 and held out 2021-22). Runs are kept in
     OUT/wave-K/runs and OUT/predictive/runs: run the same command again to
-    resume. See docs/calibration.md.
+    resume. The report is OUT/calibration.html. See docs/calibration.md.
     """
     import time
 
@@ -1048,9 +1048,12 @@ def calibrate(
     except ScenarioError as exc:
         raise _fail(exc) from None
     _calibration_summary(result)
+    from innostate.interfaces.report import write_calibration_report
+
+    report = write_calibration_report(folder)
     out.print(
         f"Wrote the calibration ({result.meta['runs']:,} runs, "
-        f"{time.monotonic() - started:,.0f} s) to [bold]{folder}[/]"
+        f"{time.monotonic() - started:,.0f} s) and [bold]{report.name}[/] to [bold]{folder}[/]"
     )
 
 
