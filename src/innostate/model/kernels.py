@@ -18,13 +18,22 @@ formulation they replace:
   compiled loop (the streams and their order are part of the model's results).
 
 Compiled functions are cached on disk (``cache=True``): a fresh process loads
-them in milliseconds instead of compiling them again.
+them in milliseconds instead of compiling them again. numba checks a cached
+function against its own module's file only, not against the modules whose
+compiled functions it calls (``production.progress_one`` inside ``rnd``'s
+loops): after a change to ``production.py`` alone it would load the stale
+machine code and give old results. So the cache lives in a folder named by a
+digest of every source that compiled code comes from (:func:`cache_folder`):
+any change to them starts a fresh cache.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import numba
@@ -34,6 +43,35 @@ from numpy.typing import NDArray
 Floats = NDArray[np.float64]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+# every module with compiled functions, and every module they call into
+COMPILED_SOURCES = (*sorted((_PACKAGE / "model").rglob("*.py")), _PACKAGE / "scenario" / "build.py")
+
+
+def source_digest(sources: Iterable[Path]) -> str:
+    """Digest of the sources' names and bytes: it changes when any of them does."""
+    digest = hashlib.sha256()
+    for path in sources:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_folder(sources: Iterable[Path] = COMPILED_SOURCES) -> Path:
+    """Where numba keeps compiled functions: one folder per version of the sources.
+
+    Under ``NUMBA_CACHE_DIR`` when it is set, else the user's cache folder
+    (``$XDG_CACHE_HOME`` or ``~/.cache``) ``/innostate/numba``.
+    """
+    base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "innostate", "numba"
+    )
+    return Path(base) / source_digest(sources)
+
+
+# set before the first @jit below runs: numba reads it when a function is decorated
+numba.config.CACHE_DIR = str(cache_folder())  # type: ignore[attr-defined]
 
 
 def jit(function: F) -> F:
