@@ -245,17 +245,8 @@ def test_parameter_recovery_on_tiny(tmp_path):
     ]
     targets = synthetic_targets(truth, picks)
     prior = (0.1, 0.6)
-    result = cal.calibrate(
-        "tiny",
-        {"rnd.productivity": prior},
-        tmp_path,
-        waves=2,
-        points=8,
-        replicates=2,
-        predictive=10,
-        workers=1,
-        targets=targets,
-    )
+    budget = dict(waves=2, points=8, replicates=2, predictive=10, workers=1, targets=targets)
+    result = cal.calibrate("tiny", {"rnd.productivity": prior}, tmp_path, **budget)
     post = result.posterior
     assert 0 < len(post) <= cal.POSTERIOR_SETS
     assert post["weight"].sum() == pytest.approx(1.0) and (post["weight"] > 0).all()
@@ -291,12 +282,7 @@ def test_parameter_recovery_on_tiny(tmp_path):
         "tiny",
         {"rnd.productivity": prior},
         tmp_path,
-        waves=2,
-        points=8,
-        replicates=2,
-        predictive=10,
-        workers=1,
-        targets=targets,
+        **budget,
         on_progress=lambda done, total: done == total or pytest.fail("a run was computed again"),
     )
     pd.testing.assert_frame_equal(again.posterior, result.posterior)

@@ -40,6 +40,14 @@ def _fail(exc: ScenarioError) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+# options shared by the ensemble commands, written once
+Workers = Annotated[int | None, typer.Option(min=1, help="worker processes (default: usable CPUs)")]
+Scale = Annotated[
+    float | None, typer.Option(min=0.0001, max=10, help="multiply synthetic populations")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
+
+
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="built-in name or YAML file")] = DEFAULT_SCENARIO,
@@ -81,7 +89,7 @@ def run(
             "posterior is packaged), defaults, or a posterior folder from innostate calibrate",
         ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    quiet: Quiet = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="skip report.html")] = False,
 ) -> None:
     """Run one simulation; write its tables, summary.json, manifest.json and report.html.
@@ -501,9 +509,7 @@ def compare(
     workers: Annotated[
         int | None, typer.Option(min=1, help="local worker processes (default: usable CPUs)")
     ] = None,
-    scale: Annotated[
-        float | None, typer.Option(min=0.0001, max=10, help="multiply synthetic populations")
-    ] = None,
+    scale: Scale = None,
     settings: Annotated[
         list[str] | None,
         typer.Option(
@@ -524,7 +530,7 @@ def compare(
             "posterior is packaged), defaults, or a posterior folder from innostate calibrate",
         ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    quiet: Quiet = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="skip report.html")] = False,
 ) -> None:
     """Run a regime x containment grid as ensembles and compare the cells.
@@ -606,9 +612,7 @@ def sweep(
             help="root seed of the runs and the hypercube (default: the scenario's)",
         ),
     ] = None,
-    workers: Annotated[
-        int | None, typer.Option(min=1, help="worker processes (default: usable CPUs)")
-    ] = None,
+    workers: Workers = None,
     dask: Annotated[
         str | None,
         typer.Option(
@@ -616,9 +620,7 @@ def sweep(
             "address tcp://HOST:PORT"
         ),
     ] = None,
-    scale: Annotated[
-        float | None, typer.Option(min=0.0001, max=10, help="multiply synthetic populations")
-    ] = None,
+    scale: Scale = None,
     settings: Annotated[
         list[str] | None,
         typer.Option(
@@ -630,7 +632,7 @@ def sweep(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="discard the stored runs of this design and recompute")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Run an experiment design: every row of a factorial, Latin hypercube or CSV table.
 
@@ -759,16 +761,12 @@ def sensitivity(
             help="root seed of the runs and the sample (default: the scenario's)",
         ),
     ] = None,
-    workers: Annotated[
-        int | None, typer.Option(min=1, help="worker processes (default: usable CPUs)")
-    ] = None,
+    workers: Workers = None,
     dask: Annotated[
         str | None,
         typer.Option(help="run on Dask: 'local' (a LocalCluster) or a scheduler tcp://HOST:PORT"),
     ] = None,
-    scale: Annotated[
-        float | None, typer.Option(min=0.0001, max=10, help="multiply synthetic populations")
-    ] = None,
+    scale: Scale = None,
     settings: Annotated[
         list[str] | None,
         typer.Option(
@@ -780,7 +778,7 @@ def sensitivity(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="discard the stored runs of this design and recompute")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    quiet: Quiet = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="skip report.html")] = False,
 ) -> None:
     """Global sensitivity analysis with SALib: which inputs move an indicator.
@@ -979,12 +977,8 @@ def calibrate(
             help="root seed of runs, designs and posterior (default: scenario's)",
         ),
     ] = None,
-    workers: Annotated[
-        int | None, typer.Option(min=1, help="worker processes (default: usable CPUs)")
-    ] = None,
-    scale: Annotated[
-        float | None, typer.Option(min=0.0001, max=10, help="multiply synthetic populations")
-    ] = None,
+    workers: Workers = None,
+    scale: Scale = None,
     settings: Annotated[
         list[str] | None,
         typer.Option("--set", help="set a parameter or scenario input in every run"),
@@ -993,7 +987,7 @@ def calibrate(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="discard the stored runs and compute them again")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Calibrate parameters on the dated milestones: history matching with emulators.
 
