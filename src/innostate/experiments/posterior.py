@@ -6,7 +6,10 @@ column per calibrated input by its ``--set`` path), ``calibration.json`` (what
 was calibrated, on which scenario, scale and step length, and the backtest's
 figures) and ``predictive.parquet`` (the posterior predictive date of each
 target milestone). The built-in national scenarios ship one at
-``innostate/data/posterior/<name>/``; runs of them draw from it by default.
+``innostate/data/posterior/<name>/``; runs of them draw from it by default
+once its backtest meets the acceptance figures (:data:`ACCEPTANCE`, issue 12's
+"How it is checked"); until then they use the defaults and say so, and
+``--parameters posterior`` uses it on request.
 
 Replicate k of a run or comparison cell uses entry k of
 ``numpy.random.default_rng(root_seed).choice(n, size=replicates, p=weight)``:
@@ -47,8 +50,16 @@ BACKTEST_KEYS = (
 # what a run records of the calibration, so that its report needs no posterior folder
 CALIBRATION_SUMMARY = (
     "name", "innostate_version", "scenario", "population_scale", "steps_per_year", "horizon",
-    "created", "waves", "runs", "backtest",
+    "created", "waves", "runs", "backtest", "non_implausible",
 )  # fmt: skip
+# what the in-sample backtest must show before a packaged posterior becomes the default:
+# figure -> (bound, True when the figure must be at least the bound)
+ACCEPTANCE: dict[str, tuple[float, bool]] = {
+    "coverage_80": (0.8, True),
+    "mean_abs_lag_years": (1.5, False),
+    "median_interval_width_years": (3.0, False),
+    "unreached_by_2030": (0, False),
+}
 DEFAULTS: dict[str, Any] = {"source": "defaults", "posterior": None, "set": None, "values": {}}
 
 
@@ -138,6 +149,24 @@ def run_key(block: dict[str, Any]) -> dict[str, Any] | None:
     return {k: block[k] for k in ("source", "posterior", "set", "values")}
 
 
+def misses(calibration: dict[str, Any]) -> list[str]:
+    """The acceptance figures a calibration's in-sample backtest misses (empty: accepted).
+
+    Also a miss: no parameter point was non-implausible (the posterior then
+    weighs the least implausible points of the last wave).
+    """
+    backtest = calibration.get("backtest", {}).get("in_sample", {})
+    out = []
+    if calibration.get("non_implausible") is False:
+        out.append("no parameter set matched the record within the error model")
+    for key, (bound, at_least) in ACCEPTANCE.items():
+        value = backtest.get(key)
+        if value is None or (value < bound if at_least else value > bound):
+            shown = "none" if value is None else f"{value:g}"
+            out.append(f"{key} {shown} ({'at least' if at_least else 'at most'} {bound:g})")
+    return out
+
+
 def packaged_folder(name: str) -> Path | None:
     """The packaged posterior folder ``innostate/data/posterior/<name>``, or None if not shipped."""
     folder = Path(str(resources.files("innostate.data").joinpath("posterior", name)))
@@ -156,9 +185,10 @@ def choose(
         path, or a Scenario object (never calibrated by default).
     parameters
         None: the packaged posterior for the built-in national scenarios when
-        one is shipped, else the defaults; ``"posterior"``: the packaged one
-        (an error when there is none); ``"defaults"``: the model's defaults and
-        the scenario's values; a folder path: that posterior; or a loaded Posterior.
+        one is shipped and its backtest meets :data:`ACCEPTANCE`, else the
+        defaults; ``"posterior"``: the packaged one (an error when there is none);
+        ``"defaults"``: the model's defaults and the scenario's values; a folder
+        path: that posterior; or a loaded Posterior.
     option
         How messages name the choice.
 
@@ -173,7 +203,8 @@ def choose(
     builtin = scenario if isinstance(scenario, str) and scenario in BUILTIN_POSTERIORS else None
     packaged = packaged_folder(BUILTIN_POSTERIORS[builtin]) if builtin else None
     if parameters is None:
-        return load_posterior(packaged) if packaged else None
+        default = load_posterior(packaged) if packaged else None
+        return default if default and not misses(default.calibration) else None
     if str(parameters) == "defaults":
         return None
     if str(parameters) == "posterior":

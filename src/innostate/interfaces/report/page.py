@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+
+from innostate.experiments.posterior import BUILTIN_POSTERIORS, misses, packaged_folder
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1d2433;
@@ -111,6 +114,22 @@ def _fmt(value: Any, digits: int) -> str:
     return "" if value is None else str(value)
 
 
+def _not_accepted(scenario: str) -> str:
+    """For a built-in scenario whose packaged posterior is not accepted: why it is not used."""
+    name = BUILTIN_POSTERIORS.get(scenario)
+    folder = packaged_folder(name) if name else None
+    if folder is None:
+        return ""
+    missed = misses(json.loads((folder / "calibration.json").read_text()))
+    if not missed:
+        return ""
+    return (
+        f" A calibration of this model is packaged ({html.escape(str(name))}), but its backtest "
+        f"misses the acceptance figures ({html.escape('; '.join(missed))}), so runs do not use "
+        "it by default; <code>--parameters posterior</code> uses it."
+    )
+
+
 def credibility(
     parameters: dict[str, Any] | None,
     population_scale: float | None,
@@ -136,7 +155,7 @@ def credibility(
             "parameters are defaults, intervals carry seed noise only. The model has not been "
             "fitted to the historical record for this "
             f"{html.escape(unit)}; read results as what the stated assumptions imply "
-            "(docs/model.md, docs/calibration.md).</div>"
+            f"(docs/model.md, docs/calibration.md).{_not_accepted(scenario)}</div>"
         )
     cal = parameters.get("calibration", {})
     name = html.escape(str(parameters.get("posterior")))
@@ -154,6 +173,13 @@ def credibility(
     lines = [f"<b>Calibrated</b>: {facts}; {used}, so intervals carry parameter uncertainty "
              "as well as seed noise."]  # fmt: skip
     warnings = []
+    missed = misses(cal)
+    if missed:
+        warnings.append(
+            "this posterior misses the acceptance figures of its backtest ("
+            + html.escape("; ".join(missed))
+            + "): its parameters fit the record only as well as the figures below show."
+        )
     scale = cal.get("population_scale")
     if population_scale is not None and scale is not None and float(scale) != population_scale:
         warnings.append(
