@@ -365,7 +365,10 @@ class InnovationModel(mesa.Model):
         rp = self.params.rnd
         used = min(gain, max(frontier - level, 0.0))
         beyond = max(level - frontier, 0.0)
-        rest = (gain - used) * rp.frontier_brake * math.exp(-rp.beyond_decay * beyond)
+        rest = (gain - used) * rp.frontier_brake
+        if rp.beyond_decay > 0:  # the brake integrated over the gain
+            decay = rp.beyond_decay
+            rest = math.log1p(decay * rest * math.exp(-decay * beyond)) / decay
         return level + used + rest
 
     def effective_difficulty(self, node: Node) -> float:

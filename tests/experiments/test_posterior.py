@@ -12,6 +12,7 @@ from innostate.experiments.posterior import (
     BUILTIN_POSTERIORS,
     choose,
     load_posterior,
+    misses,
     packaged_folder,
 )
 from innostate.experiments.run import resolve, simulate
@@ -114,8 +115,36 @@ def test_choosing_parameters(folder):
         choose("tiny", "posterior")
     for name, packaged in BUILTIN_POSTERIORS.items():
         # built-in national runs are calibrated by default exactly when a posterior ships
-        assert (choose(name, None) is None) == (packaged_folder(packaged) is None)
+        # and its backtest meets the acceptance figures; on request, whenever one ships
+        shipped = packaged_folder(packaged)
+        accepted = shipped is not None and not misses(load_posterior(shipped).calibration)
+        assert (choose(name, None) is not None) == accepted
         assert choose(name, "defaults") is None
+        if shipped is not None:
+            assert choose(name, "posterior").name == packaged
+
+
+def test_the_acceptance_figures_decide_the_default():
+    passing = {
+        "non_implausible": True,
+        "backtest": {
+            "in_sample": {
+                "coverage_80": 0.85,
+                "mean_abs_lag_years": 1.2,
+                "median_interval_width_years": 2.5,
+                "unreached_by_2030": 0,
+            }
+        },
+    }
+    assert misses(passing) == []
+    failing = json.loads(json.dumps(passing))
+    failing["non_implausible"] = False
+    failing["backtest"]["in_sample"]["coverage_80"] = 0.05
+    failing["backtest"]["in_sample"]["median_interval_width_years"] = 3.5
+    missed = misses(failing)
+    assert len(missed) == 3
+    assert "coverage_80 0.05 (at least 0.8)" in missed
+    assert "median_interval_width_years 3.5 (at most 3)" in missed
 
 
 def test_a_run_records_its_set_and_explicit_settings_win(folder):

@@ -32,7 +32,10 @@ def test_run_with_a_posterior_records_its_set_and_shows_the_credibility_box(post
     assert "<b>Calibrated</b>" in text and "tiny-test" in text and "2025-01-15" in text
     assert f"parameter set {block['set']}" in text
     assert "in-sample" in text and "held-out" in text and "67%" in text  # the backtest
-    assert 'class="warn"' not in text  # same scale and step length as the calibration
+    # the fixture's backtest (67% coverage) misses the acceptance figures: said, not hidden
+    assert "misses the acceptance figures" in text and "coverage_80 0.666667 (at least 0.8)" in text
+    assert "population scale 1, the calibration at" not in text  # same scale and step length
+    assert "steps per year, the calibration" not in text
 
 
 def test_a_run_at_another_scale_than_the_calibration_is_warned_about(tmp_path):

@@ -187,9 +187,14 @@ def _progress_loop(
 def advance(rp: RndParams, level: Floats, gain: Floats, frontier: Floats) -> Floats:
     """New level after ``gain``: full speed up to the frontier, braked beyond it.
 
-    The part of the gain that would pass the frontier counts
-    ``frontier_brake * exp(-beyond_decay * levels already beyond)``: leading the
-    world is much slower than catching up.
+    Each unit of gain past the frontier buys ``frontier_brake * exp(-beyond_decay
+    * b)`` levels when the slot is ``b`` levels beyond it: leading the world is
+    much slower than catching up. Integrated over the step's gain ``g``, the
+    slot moves from ``b0`` to ``b0 + log1p(beyond_decay * frontier_brake * g *
+    exp(-beyond_decay * b0)) / beyond_decay`` (``b0 + frontier_brake * g``
+    without decay), so one large gain and the same gain in small pieces (a
+    shorter step) end at the same level, and no gain can jump far past the
+    frontier in one step.
     """
     level, gain, frontier = np.broadcast_arrays(level, gain, frontier)
     out = np.empty(level.shape)
@@ -212,7 +217,9 @@ def advance_one(level: float, gain: float, frontier: float, brake: float, decay:
     if gain <= to_frontier:  # below the frontier all the way (most slots): no brake
         return level + used + 0.0
     beyond = max(level - frontier, 0.0)
-    rest = (gain - used) * brake * math.exp(-decay * beyond)
+    rest = (gain - used) * brake
+    if decay > 0:  # the brake integrated over the gain (see advance)
+        rest = math.log1p(decay * rest * math.exp(-decay * beyond)) / decay
     return level + used + rest
 
 

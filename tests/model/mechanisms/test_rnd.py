@@ -41,10 +41,29 @@ def test_progress_is_braked_past_the_frontier():
     level = np.array([7.0, 8.0, 9.0])
     new = advance(rp, level, np.full(3, 0.5), np.full(3, 8.0))
     assert np.isclose(new[0], 7.5)  # all of it below the frontier
-    assert np.isclose(new[1] - 8.0, 0.5 * rp.frontier_brake)
+    braked = np.log1p(rp.beyond_decay * rp.frontier_brake * 0.5) / rp.beyond_decay
+    assert np.isclose(new[1] - 8.0, braked) and braked < 0.5 * rp.frontier_brake
     assert 0 < new[2] - 9.0 < new[1] - 8.0  # further beyond, slower still
     crossing = advance(rp, np.array([7.8]), np.array([0.5]), np.array([8.0]))[0]
-    assert np.isclose(crossing, 8.0 + 0.3 * rp.frontier_brake)
+    assert np.isclose(crossing, 8.0 + np.log1p(rp.beyond_decay * rp.frontier_brake * 0.3) / 3.0)
+    no_decay = RndParams(beyond_decay=0.0)
+    assert np.isclose(advance(no_decay, np.array([8.0]), np.array([0.5]), np.array([8.0]))[0],
+                      8.0 + 0.5 * no_decay.frontier_brake)  # fmt: skip
+
+
+def test_the_brake_past_the_frontier_does_not_depend_on_how_the_gain_is_split():
+    # a gain in one step or in ten (a shorter step) ends at the same level: the brake is
+    # integrated over the gain, not read once at the step's start
+    rp = RndParams()
+    frontier = np.array([8.0])
+    whole = advance(rp, np.array([7.5]), np.array([4.0]), frontier)[0]
+    level = np.array([7.5])
+    for _ in range(10):
+        level = advance(rp, level, np.array([0.4]), frontier)
+    assert np.isclose(level[0], whole)
+    # and no gain, however large, throws a slot far past the frontier in one step
+    huge = advance(rp, np.array([7.0]), np.array([1e12]), frontier)[0]
+    assert 8.0 < huge < 8.0 + 12.0
 
 
 def test_lagging_prerequisites_throttle_progress():
