@@ -21,6 +21,11 @@ ALLOWED_IN_MODEL = {
     # numba compiles the model's hot loops to machine code (model/kernels.py, issue 10): plain
     # loops over numpy arrays, no other library; deliberately allowed for speed
     "numba",
+    # model/kernels.py names numba's cache folder by a digest of the compiled sources (a
+    # stale cache would give old results): it reads its own package's .py files, no data
+    "hashlib",
+    "os",
+    "pathlib",
 }
 
 
