@@ -46,6 +46,17 @@ Scale = Annotated[
     float | None, typer.Option(min=0.0001, max=10, help="multiply synthetic populations")
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
+OutDir = Annotated[Path | None, typer.Option("--out", help="output folder")]
+EverySettings = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="set a parameter or scenario input in every run (PATH*=FACTOR scales, as for run)",
+    ),
+]
+FreshDesign = Annotated[
+    bool, typer.Option("--fresh", help="discard the stored runs of this design and recompute")
+]
 
 
 @app.command()
@@ -67,7 +78,7 @@ def run(
             help="multiply synthetic populations, budgets unchanged (e.g. 0.01 for a quick look)",
         ),
     ] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
+    out_dir: OutDir = None,
     settings: Annotated[
         list[str] | None,
         typer.Option(
@@ -518,7 +529,7 @@ def compare(
             "(PATH*=FACTOR scales, as for run)",
         ),
     ] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
+    out_dir: OutDir = None,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="discard the stored runs of this grid and recompute")
     ] = False,
@@ -621,17 +632,9 @@ def sweep(
         ),
     ] = None,
     scale: Scale = None,
-    settings: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            help="set a parameter or scenario input in every run (PATH*=FACTOR scales, as for run)",
-        ),
-    ] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
-    fresh: Annotated[
-        bool, typer.Option("--fresh", help="discard the stored runs of this design and recompute")
-    ] = False,
+    settings: EverySettings = None,
+    out_dir: OutDir = None,
+    fresh: FreshDesign = False,
     quiet: Quiet = False,
 ) -> None:
     """Run an experiment design: every row of a factorial, Latin hypercube or CSV table.
@@ -767,17 +770,9 @@ def sensitivity(
         typer.Option(help="run on Dask: 'local' (a LocalCluster) or a scheduler tcp://HOST:PORT"),
     ] = None,
     scale: Scale = None,
-    settings: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            help="set a parameter or scenario input in every run (PATH*=FACTOR scales, as for run)",
-        ),
-    ] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
-    fresh: Annotated[
-        bool, typer.Option("--fresh", help="discard the stored runs of this design and recompute")
-    ] = False,
+    settings: EverySettings = None,
+    out_dir: OutDir = None,
+    fresh: FreshDesign = False,
     quiet: Quiet = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="skip report.html")] = False,
 ) -> None:
@@ -983,7 +978,7 @@ def calibrate(
         list[str] | None,
         typer.Option("--set", help="set a parameter or scenario input in every run"),
     ] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
+    out_dir: OutDir = None,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="discard the stored runs and compute them again")
     ] = False,
