@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 
 from innostate.experiments.compare import compare
+from innostate.experiments.ensemble import stored as stored_records
+from innostate.experiments.store import read_record
 
 GRID = (["new_national_system", "old_national_system", "market_led"], ["real", "none"], 6, 11)
 SCRIPT = """
@@ -91,6 +93,13 @@ def uninterrupted(tmp_path_factory):
     return reference(tmp_path_factory)
 
 
+def test_opening_a_folder_clears_the_temporary_files_of_writes_cut_short(tmp_path):
+    cut = tmp_path / ".new_national_system__none__r001.json.wqdwheab.tmp"
+    cut.write_text('{"key": {"seed"')  # what a kill -9 in the middle of a write leaves
+    assert stored_records(tmp_path, [], fresh=False) == {}
+    assert not cut.exists()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_kill_9_loses_at_most_the_runs_in_flight(tmp_path, uninterrupted, workers):
@@ -102,7 +111,9 @@ def test_kill_9_loses_at_most_the_runs_in_flight(tmp_path, uninterrupted, worker
     assert wait_gone(workers_seen) == set()  # no worker outlives its parent
     stored = list((tmp_path / "runs").glob("*.json"))
     assert len(stored) >= reported  # every run reported saved is on disk
-    assert not list((tmp_path / "runs").glob(".*.tmp"))  # nor half-written files
+    # a record is written whole or not at all (a write cut by the kill may leave only
+    # its temporary file, which the resume clears)
+    assert all(read_record(path) is not None for path in stored)
     regimes, containments, replicates, seed = GRID
     calls = []
     resumed = compare(
@@ -116,6 +127,7 @@ def test_kill_9_loses_at_most_the_runs_in_flight(tmp_path, uninterrupted, worker
         on_run=lambda d, t: calls.append(d),
     )
     assert calls[0] == len(stored)  # nothing finished was computed again
+    assert not list((tmp_path / "runs").glob(".*.tmp"))  # no temporary file is left
     pd.testing.assert_frame_equal(resumed.runs, uninterrupted.runs)
     pd.testing.assert_frame_equal(resumed.series, uninterrupted.series)
     pd.testing.assert_frame_equal(resumed.differences, uninterrupted.differences)

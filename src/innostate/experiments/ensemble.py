@@ -122,6 +122,10 @@ def stored(folder: Path, planned: Sequence[Planned], fresh: bool) -> dict[str, d
         changed) and ``fresh`` is not set.
     """
     finished, changes, stale = {}, [], 0
+    # a write cut short by a kill leaves its temporary file (store.write_bytes renames only
+    # whole files): never a record; clear them (callers hold the folder's lock)
+    for leftover in folder.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
     for run in planned:
         path = folder / f"{run.name}.json"
         if fresh:
