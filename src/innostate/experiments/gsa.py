@@ -49,6 +49,7 @@ from innostate.experiments.store import (
     check_files,
     file_digest,
     folder_lock,
+    json_safe,
     write_json,
     write_table,
 )
@@ -533,7 +534,7 @@ def write_sensitivity(
 
     written.append(write_text(folder / "indices.csv", plain.to_csv(index=False)))
     files = {path.name: file_digest(path) for path in written}
-    written.append(write_json(folder / "sensitivity.json", {**_finite(meta), "files": files}))
+    written.append(write_json(folder / "sensitivity.json", {**json_safe(meta), "files": files}))
     return written
 
 
@@ -550,16 +551,6 @@ def load_sensitivity(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str
     indices = pd.read_parquet(folder / "indices.parquet")
     indices.attrs.update(meta)
     return indices, pd.read_parquet(folder / "samples.parquet"), meta
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
 
 
 def problem_list(check: Callable[..., None], *args: Any) -> list[Problem]:

@@ -153,14 +153,14 @@ def write_table(path: Path, frame: pd.DataFrame) -> Path:
     return write_bytes(path, sink.getvalue().to_pybytes())
 
 
-def _finite(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """Non-finite floats as None, so that the JSON written is valid JSON."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
@@ -271,7 +271,7 @@ def write_record(path: Path, record: dict[str, Any]) -> dict[str, Any]:
     Returns the record as it will read back (non-finite floats as None), so
     that fresh and resumed records build the same tables.
     """
-    payload: dict[str, Any] = json.loads(json.dumps(_finite(record)))
+    payload: dict[str, Any] = json.loads(json.dumps(json_safe(record)))
     write_text(path, json.dumps({"digest": digest(payload), "record": payload}))
     return payload
 

@@ -46,6 +46,13 @@ Scale = Annotated[
     float | None, typer.Option(min=0.0001, max=10, help="multiply synthetic populations")
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
+Dask = Annotated[
+    str | None,
+    typer.Option(
+        help="run on Dask: 'local' (a LocalCluster of --workers processes) or a scheduler "
+        "address tcp://HOST:PORT"
+    ),
+]
 OutDir = Annotated[Path | None, typer.Option("--out", help="output folder")]
 EverySettings = Annotated[
     list[str] | None,
@@ -624,13 +631,7 @@ def sweep(
         ),
     ] = None,
     workers: Workers = None,
-    dask: Annotated[
-        str | None,
-        typer.Option(
-            help="run on Dask: 'local' (a LocalCluster of --workers processes) or a scheduler "
-            "address tcp://HOST:PORT"
-        ),
-    ] = None,
+    dask: Dask = None,
     scale: Scale = None,
     settings: EverySettings = None,
     out_dir: OutDir = None,
@@ -765,10 +766,7 @@ def sensitivity(
         ),
     ] = None,
     workers: Workers = None,
-    dask: Annotated[
-        str | None,
-        typer.Option(help="run on Dask: 'local' (a LocalCluster) or a scheduler tcp://HOST:PORT"),
-    ] = None,
+    dask: Dask = None,
     scale: Scale = None,
     settings: EverySettings = None,
     out_dir: OutDir = None,
